@@ -1,0 +1,168 @@
+//! `cancel-lifecycle-execution`: Lambda under a runtime API, a local HTTP server elsewhere,
+//! and `create-tables` to prepare a DynamoDB endpoint.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use cancel_lifecycle_execution::config::{Config, RunMode, StoreChoice};
+use cancel_lifecycle_execution::http::{App, CANCEL_PATH};
+use cancel_lifecycle_execution::local;
+use cancel_lifecycle_execution::store::dynamodb::{load_sdk_config, schema};
+use cancel_lifecycle_execution::store::embedded::DEMO_EXECUTIONS;
+use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, EmbeddedStore};
+use tracing::{error, info, warn};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            init_tracing(RunMode::Local);
+            error!(%error, "cannot start");
+            eprintln!("cancel-lifecycle-execution: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_tracing(config.mode);
+    let command = std::env::args().nth(1);
+    let result = match command.as_deref() {
+        Some("create-tables") => create_tables(&config).await,
+        None => run(config).await,
+        Some(other) => Err(format!(
+            "unknown command {other:?}: run with no argument to serve, or `create-tables`"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            error!(%message, "stopped");
+            eprintln!("cancel-lifecycle-execution: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(mode: RunMode) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match mode {
+        RunMode::Lambda => builder
+            .json()
+            .with_current_span(false)
+            .without_time()
+            .with_target(false)
+            .init(),
+        RunMode::Local => builder.with_writer(std::io::stderr).init(),
+    }
+}
+
+async fn create_tables(config: &Config) -> Result<(), String> {
+    let StoreChoice::DynamoDb(tables) = &config.store else {
+        return Err("create-tables needs EXECUTIONS_TABLE and IDEMPOTENCY_TABLE".into());
+    };
+    let client = aws_sdk_dynamodb::Client::new(&load_sdk_config().await);
+    schema::create_tables(&client, tables)
+        .await
+        .map_err(|e| format!("could not create the tables: {e}"))?;
+    println!(
+        "tables ready: {} and {} (TTL on {})",
+        tables.executions,
+        tables.idempotency,
+        schema::TTL_ATTRIBUTE
+    );
+    Ok(())
+}
+
+async fn run(config: Config) -> Result<(), String> {
+    match &config.store {
+        StoreChoice::DynamoDb(tables) => {
+            let client = aws_sdk_dynamodb::Client::new(&load_sdk_config().await);
+            info!(executions = %tables.executions, idempotency = %tables.idempotency, "DynamoDB store");
+            let store = DynamoDbStore::new(client, tables.clone(), config.idempotency_ttl_secs);
+            serve(config, store).await
+        }
+        StoreChoice::Embedded => {
+            let store = match (&config.default_account, config.mode) {
+                (Some(account), RunMode::Local) => {
+                    EmbeddedStore::with_demo_executions(config.idempotency_ttl_secs, account)
+                }
+                (Some(account), RunMode::Lambda) => {
+                    warn!("embedded store under Lambda (STORE=embedded): data lives only as long as this instance");
+                    EmbeddedStore::with_demo_executions(config.idempotency_ttl_secs, account)
+                }
+                (None, _) => {
+                    warn!("embedded store without DEFAULT_ACCOUNT_ID: starting empty");
+                    EmbeddedStore::new(config.idempotency_ttl_secs)
+                }
+            };
+            serve(config, store).await
+        }
+    }
+}
+
+async fn serve<S: CancelStore>(config: Config, store: S) -> Result<(), String> {
+    let app = Arc::new(App::new(store, config.default_account.clone()));
+    match config.mode {
+        RunMode::Lambda => {
+            let handler = lambda_http::service_fn(move |request| {
+                let app = Arc::clone(&app);
+                async move { Ok::<_, lambda_http::Error>(app.handle(request).await) }
+            });
+            lambda_http::run(handler)
+                .await
+                .map_err(|e| format!("Lambda runtime: {e}"))
+        }
+        RunMode::Local => {
+            let listener = tokio::net::TcpListener::bind(config.listen_addr)
+                .await
+                .map_err(|e| {
+                    format!("cannot listen on {} (LISTEN_ADDR): {e}", config.listen_addr)
+                })?;
+            let address = listener.local_addr().map_err(|e| e.to_string())?;
+            info!(%address, "listening");
+            print_try_command(&config, &address.to_string());
+            local::serve(app, listener, shutdown_signal()).await;
+            Ok(())
+        }
+    }
+}
+
+fn print_try_command(config: &Config, address: &str) {
+    let account = config
+        .default_account
+        .as_ref()
+        .map_or("none: set DEFAULT_ACCOUNT_ID", |a| a.as_str());
+    println!("CancelLifecycleExecution listening on http://{address} (caller account {account})");
+    if config.store == StoreChoice::Embedded {
+        let (id, _) = DEMO_EXECUTIONS[0];
+        println!(
+            "demo executions: {}",
+            DEMO_EXECUTIONS
+                .map(|(id, s)| format!("{id} {}", s.as_str()))
+                .join(", ")
+        );
+        println!("try:\n  curl -sS -X PUT http://{address}{CANCEL_PATH} -H 'Content-Type: application/json' \\\n    -d '{{\"clientToken\":\"try-1\",\"lifecycleExecutionId\":\"{id}\"}}'");
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}

@@ -1,0 +1,341 @@
+//! Validated domain values: once one of these exists, its rule holds.
+
+use std::fmt;
+
+/// The caller's `clientToken`: 1 to 36 characters, case-sensitive (API-CONTRACT §1).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ClientToken(String);
+
+/// Maximum length of a client token, in characters.
+pub const CLIENT_TOKEN_MAX_CHARS: usize = 36;
+
+/// Why a member value broke its rule; rendered by the HTTP layer with the member's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleViolation {
+    /// The string is empty or longer than its maximum.
+    Length { min_chars: usize, max_chars: usize },
+    /// The string does not match its pattern.
+    Pattern(&'static str),
+    /// Not 12 decimal digits.
+    AccountId,
+}
+
+impl fmt::Display for RuleViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Length {
+                min_chars,
+                max_chars,
+            } => write!(
+                f,
+                "must be between {min_chars} and {max_chars} characters long"
+            ),
+            Self::Pattern(pattern) => write!(f, "must match the pattern {pattern}"),
+            Self::AccountId => f.write_str("must be 12 decimal digits"),
+        }
+    }
+}
+
+impl TryFrom<String> for ClientToken {
+    type Error = RuleViolation;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        // Count characters, not bytes: the rule is the API's, and its unit is characters.
+        let chars = value.chars().take(CLIENT_TOKEN_MAX_CHARS + 1).count();
+        if (1..=CLIENT_TOKEN_MAX_CHARS).contains(&chars) {
+            Ok(Self(value))
+        } else {
+            Err(RuleViolation::Length {
+                min_chars: 1,
+                max_chars: CLIENT_TOKEN_MAX_CHARS,
+            })
+        }
+    }
+}
+
+impl ClientToken {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+// A client token is a caller's secret-ish handle: never print it whole.
+impl fmt::Debug for ClientToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientToken(..)")
+    }
+}
+
+/// The id of one lifecycle execution, matching [`LifecycleExecutionId::PATTERN`] in full.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LifecycleExecutionId(String);
+
+impl LifecycleExecutionId {
+    /// The pattern of API-CONTRACT §1, anchored at both ends.
+    pub const PATTERN: &'static str =
+        "^lce-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn matches_pattern(value: &str) -> bool {
+        // `lce-` then hex groups of 8-4-4-4-12 separated by `-`; nothing before or after
+        // (so no trailing newline, unlike a regex `$` in multi-line habits).
+        let Some(rest) = value.strip_prefix("lce-") else {
+            return false;
+        };
+        let groups: [usize; 5] = [8, 4, 4, 4, 12];
+        let mut parts = rest.split('-');
+        for expected_len in groups {
+            match parts.next() {
+                Some(part)
+                    if part.len() == expected_len
+                        && part.bytes().all(|b| b.is_ascii_hexdigit()) => {}
+                _ => return false,
+            }
+        }
+        parts.next().is_none()
+    }
+}
+
+impl TryFrom<String> for LifecycleExecutionId {
+    type Error = RuleViolation;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        if Self::matches_pattern(&value) {
+            Ok(Self(value))
+        } else {
+            Err(RuleViolation::Pattern(Self::PATTERN))
+        }
+    }
+}
+
+impl fmt::Display for LifecycleExecutionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An AWS account id: 12 decimal digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AccountId(String);
+
+impl TryFrom<String> for AccountId {
+    type Error = RuleViolation;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(value))
+        } else {
+            Err(RuleViolation::AccountId)
+        }
+    }
+}
+
+impl AccountId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The status of a lifecycle execution as the engine records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutionStatus {
+    Pending,
+    InProgress,
+    Cancelling,
+    Cancelled,
+    Success,
+    Failed,
+}
+
+impl ExecutionStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::InProgress => "IN_PROGRESS",
+            Self::Cancelling => "CANCELLING",
+            Self::Cancelled => "CANCELLED",
+            Self::Success => "SUCCESS",
+            Self::Failed => "FAILED",
+        }
+    }
+
+    /// Whether a cancel may move an execution in this status to `CANCELLING`.
+    pub const fn is_cancellable(self) -> bool {
+        matches!(self, Self::Pending | Self::InProgress)
+    }
+
+    /// Whether the execution has finished for good.
+    pub const fn is_terminal(self) -> bool {
+        matches!(self, Self::Cancelled | Self::Success | Self::Failed)
+    }
+}
+
+/// A status string the engine wrote that this service does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown execution status {0:?}")]
+pub struct UnknownStatus(pub String);
+
+impl std::str::FromStr for ExecutionStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(match value {
+            "PENDING" => Self::Pending,
+            "IN_PROGRESS" => Self::InProgress,
+            "CANCELLING" => Self::Cancelling,
+            "CANCELLED" => Self::Cancelled,
+            "SUCCESS" => Self::Success,
+            "FAILED" => Self::Failed,
+            other => return Err(UnknownStatus(other.to_owned())),
+        })
+    }
+}
+
+/// A validated cancel request from one caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelRequest {
+    pub account_id: AccountId,
+    pub client_token: ClientToken,
+    pub lifecycle_execution_id: LifecycleExecutionId,
+}
+
+impl CancelRequest {
+    /// The idempotency table key of API-CONTRACT §5: tokens of different accounts never collide.
+    pub fn idempotency_key(&self) -> String {
+        format!(
+            "CancelLifecycleExecution#{}#{}",
+            self.account_id.as_str(),
+            self.client_token.as_str()
+        )
+    }
+
+    /// The exact success body, stored with the token and replayed byte for byte.
+    pub fn success_body(&self) -> String {
+        serde_json::json!({ "lifecycleExecutionId": self.lifecycle_execution_id.as_str() })
+            .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "lce-0123abcd-4567-89ab-cdef-0123456789AB";
+
+    fn id(value: &str) -> Result<LifecycleExecutionId, RuleViolation> {
+        LifecycleExecutionId::try_from(value.to_owned())
+    }
+
+    #[test]
+    fn a_well_formed_id_in_either_case_is_accepted() {
+        assert_eq!(id(ID).map(|i| i.to_string()), Ok(ID.to_owned()));
+        assert!(id(&ID.to_lowercase()).is_ok());
+    }
+
+    #[test]
+    fn an_id_with_anything_before_or_after_is_rejected() {
+        for bad in [
+            format!("{ID}\n"),
+            format!(" {ID}"),
+            format!("{ID}0"),
+            format!("{ID}-"),
+            format!("x{ID}"),
+            ID.replace("lce-", "LCE-"),
+            ID.replace("lce-", "lce"),
+        ] {
+            assert_eq!(
+                id(&bad),
+                Err(RuleViolation::Pattern(LifecycleExecutionId::PATTERN)),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_id_with_wrong_group_lengths_or_non_hex_digits_is_rejected() {
+        for bad in [
+            "",
+            "lce-",
+            "lce-0123abc-4567-89ab-cdef-0123456789ab",
+            "lce-0123abcd-4567-89ab-cdef-0123456789a",
+            "lce-0123abcd-4567-89ab-cdef0-123456789ab",
+            "lce-0123abcg-4567-89ab-cdef-0123456789ab",
+            "lce-0123abcd-4567-89ab-cdef-0123456789ab-0000",
+            "lce-0123abcd_4567-89ab-cdef-0123456789ab",
+            "lce-０123abcd-4567-89ab-cdef-0123456789ab",
+        ] {
+            assert!(id(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_client_token_of_1_to_36_characters_is_accepted() {
+        assert!(ClientToken::try_from("a".to_owned()).is_ok());
+        assert!(ClientToken::try_from("x".repeat(36)).is_ok());
+        // 36 characters of 3 bytes each: the limit is in characters.
+        assert!(ClientToken::try_from("€".repeat(36)).is_ok());
+    }
+
+    #[test]
+    fn an_empty_or_37_character_client_token_is_rejected() {
+        let expected = Err(RuleViolation::Length {
+            min_chars: 1,
+            max_chars: 36,
+        });
+        assert_eq!(ClientToken::try_from(String::new()), expected);
+        assert_eq!(ClientToken::try_from("x".repeat(37)), expected);
+        assert_eq!(ClientToken::try_from("€".repeat(37)), expected);
+    }
+
+    #[test]
+    fn a_client_token_never_prints_its_value() {
+        let token = ClientToken::try_from("secret-token".to_owned());
+        assert_eq!(format!("{token:?}"), "Ok(ClientToken(..))");
+    }
+
+    #[test]
+    fn account_ids_are_exactly_12_digits() {
+        assert!(AccountId::try_from("123456789012".to_owned()).is_ok());
+        for bad in ["12345678901", "1234567890123", "12345678901a", ""] {
+            assert_eq!(
+                AccountId::try_from(bad.to_owned()),
+                Err(RuleViolation::AccountId)
+            );
+        }
+    }
+
+    #[test]
+    fn every_status_round_trips_through_its_name() {
+        use ExecutionStatus::*;
+        for status in [Pending, InProgress, Cancelling, Cancelled, Success, Failed] {
+            assert_eq!(status.as_str().parse::<ExecutionStatus>(), Ok(status));
+        }
+        assert!("pending".parse::<ExecutionStatus>().is_err());
+    }
+
+    #[test]
+    fn the_idempotency_key_names_operation_account_and_token() {
+        let request = CancelRequest {
+            account_id: AccountId::try_from("123456789012".to_owned()).unwrap(),
+            client_token: ClientToken::try_from("Tok-1".to_owned()).unwrap(),
+            lifecycle_execution_id: id(ID).unwrap(),
+        };
+        assert_eq!(
+            request.idempotency_key(),
+            "CancelLifecycleExecution#123456789012#Tok-1"
+        );
+        assert_eq!(
+            request.success_body(),
+            format!(r#"{{"lifecycleExecutionId":"{ID}"}}"#)
+        );
+    }
+}
