@@ -44,11 +44,16 @@ impl EmbeddedStore {
         account: &AccountId,
         status: ExecutionStatus,
     ) {
+        self.put_raw_execution(id.as_str(), account.as_str(), status.as_str());
+    }
+
+    /// Adds or replaces an execution with any status string, as a buggy engine might write.
+    pub fn put_raw_execution(&self, id: &str, account_id: &str, status: &str) {
         self.lock().executions.insert(
-            id.as_str().to_owned(),
+            id.to_owned(),
             StoredExecution {
-                account_id: account.as_str().to_owned(),
-                status: status.as_str().to_owned(),
+                account_id: account_id.to_owned(),
+                status: status.to_owned(),
                 status_reason: None,
                 cancel_requested_at: None,
             },
