@@ -65,11 +65,11 @@ async fn create_tables(config: &Config) -> Result<(), String> {
     schema::create_tables(&client, tables)
         .await
         .map_err(|e| format!("could not create the tables: {e}"))?;
-    println!(
-        "tables ready: {} and {} (TTL on {})",
-        tables.executions,
-        tables.idempotency,
-        schema::TTL_ATTRIBUTE
+    info!(
+        executions = %tables.executions,
+        idempotency = %tables.idempotency,
+        ttl_attribute = schema::TTL_ATTRIBUTE,
+        "tables ready"
     );
     Ok(())
 }
@@ -120,49 +120,61 @@ async fn serve<S: CancelStore>(config: Config, store: S) -> Result<(), String> {
                     format!("cannot listen on {} (LISTEN_ADDR): {e}", config.listen_addr)
                 })?;
             let address = listener.local_addr().map_err(|e| e.to_string())?;
+            let shutdown = shutdown_signal();
             info!(%address, "listening");
             print_try_command(&config, &address.to_string());
-            local::serve(app, listener, shutdown_signal()).await;
+            local::serve(app, listener, shutdown).await;
             Ok(())
         }
     }
 }
 
+/// Tells a newcomer what to try. Written without `println!`: a closed stdout must not panic.
 fn print_try_command(config: &Config, address: &str) {
+    use std::io::Write;
     let account = config
         .default_account
         .as_ref()
         .map_or("none: set DEFAULT_ACCOUNT_ID", |a| a.as_str());
-    println!("CancelLifecycleExecution listening on http://{address} (caller account {account})");
+    let mut text = format!(
+        "CancelLifecycleExecution listening on http://{address} (caller account {account})\n"
+    );
     if config.store == StoreChoice::Embedded {
         let (id, _) = DEMO_EXECUTIONS[0];
-        println!(
-            "demo executions: {}",
-            DEMO_EXECUTIONS
-                .map(|(id, s)| format!("{id} {}", s.as_str()))
-                .join(", ")
-        );
-        println!("try:\n  curl -sS -X PUT http://{address}{CANCEL_PATH} -H 'Content-Type: application/json' \\\n    -d '{{\"clientToken\":\"try-1\",\"lifecycleExecutionId\":\"{id}\"}}'");
+        let demo = DEMO_EXECUTIONS.map(|(id, status)| format!("  {id} {}", status.as_str()));
+        text.push_str(&format!(
+            "embedded store (nothing is kept on exit); demo executions:\n{}\n\
+             try:\n  curl -sS -X PUT http://{address}{CANCEL_PATH} -H 'Content-Type: application/json' \\\n    \
+             -d '{{\"clientToken\":\"try-1\",\"lifecycleExecutionId\":\"{id}\"}}'\n\
+             or:\n  aws imagebuilder cancel-lifecycle-execution --endpoint-url http://{address} \\\n    \
+             --no-sign-request --region us-east-1 --lifecycle-execution-id {id}\n",
+            demo.join("\n")
+        ));
     }
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
+/// SIGTERM (as Lambda and process managers send) or Ctrl-C. The handlers are installed
+/// now, before the server says it is ready, so an early signal is not lost.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let terminate = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    async move {
+        match (terminate, interrupt) {
+            (Ok(mut terminate), Ok(mut interrupt)) => {
+                tokio::select! {
+                    _ = terminate.recv() => {},
+                    _ = interrupt.recv() => {},
                 }
-            };
-        tokio::select! {
-            _ = interrupt => {},
-            _ = terminate.recv() => {},
+            }
+            _ => {
+                warn!("cannot install signal handlers: stop with SIGKILL");
+                std::future::pending::<()>().await;
+            }
         }
     }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
 }

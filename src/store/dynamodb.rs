@@ -42,18 +42,26 @@ pub mod timeouts {
     pub const OPERATION: Duration = Duration::from_secs(5);
 }
 
+/// The SDK timeouts of every DynamoDB client of this service.
+pub fn timeout_config() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(timeouts::CONNECT)
+        .operation_attempt_timeout(timeouts::ATTEMPT)
+        .operation_timeout(timeouts::OPERATION)
+        .build()
+}
+
+/// Standard retries (throttling and transient errors), three attempts within `OPERATION`.
+pub fn retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(3)
+}
+
 /// The SDK configuration every DynamoDB client of this service uses: the endpoint, region and
 /// credentials come from the environment (`AWS_ENDPOINT_URL_DYNAMODB` for a local server).
 pub async fn load_sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .connect_timeout(timeouts::CONNECT)
-                .operation_attempt_timeout(timeouts::ATTEMPT)
-                .operation_timeout(timeouts::OPERATION)
-                .build(),
-        )
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(timeout_config())
+        .retry_config(retry_config())
         .load()
         .await
 }

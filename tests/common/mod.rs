@@ -16,7 +16,7 @@ use cancel_lifecycle_execution::model::{
     AccountId, CancelRequest, ClientToken, LifecycleExecutionId,
 };
 use cancel_lifecycle_execution::store::dynamodb::schema::create_tables;
-use cancel_lifecycle_execution::store::dynamodb::TableNames;
+use cancel_lifecycle_execution::store::dynamodb::{retry_config, timeout_config, TableNames};
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, EmbeddedStore};
 
 pub const ACCOUNT: &str = "111122223333";
@@ -71,6 +71,8 @@ pub fn client_for(endpoint: &str, counter: &CallCounter) -> Client {
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .endpoint_url(endpoint)
         .interceptor(counter.clone())
+        .timeout_config(timeout_config())
+        .retry_config(retry_config())
         .build();
     Client::from_conf(config)
 }
@@ -291,5 +293,214 @@ impl Backend for Dynamo {
 
     async fn token_record_count(&self) -> usize {
         self.token_items().await.len()
+    }
+}
+
+/// What a test reads from a response.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: lambda_http::http::HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).expect("every body is JSON")
+    }
+
+    /// Asserts the documented error shape of API-CONTRACT §2, exactly.
+    pub fn assert_error(&self, status: u16, name: &str, message: &str) {
+        assert_eq!(self.status, status, "{self:?}");
+        assert_eq!(self.header("x-amzn-ErrorType"), Some(name), "{self:?}");
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        assert!(self
+            .header("x-amzn-RequestId")
+            .is_some_and(|id| !id.is_empty()));
+        assert_eq!(
+            self.json(),
+            serde_json::json!({ "__type": name, "message": message }),
+            "{self:?}"
+        );
+        assert_eq!(self.json().as_object().map(|o| o.len()), Some(2));
+    }
+
+    pub fn assert_success(&self, id: &str) {
+        assert_eq!(self.status, 200, "{self:?}");
+        assert_eq!(self.header("x-amzn-ErrorType"), None);
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        assert!(self
+            .header("x-amzn-RequestId")
+            .is_some_and(|id| !id.is_empty()));
+        assert_eq!(self.body, format!(r#"{{"lifecycleExecutionId":"{id}"}}"#));
+    }
+}
+
+/// Runs one request through the app and reads the response.
+pub async fn call<S: CancelStore>(
+    app: &cancel_lifecycle_execution::http::App<S>,
+    request: lambda_http::Request,
+) -> Answer {
+    let response = app.handle(request).await;
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        lambda_http::Body::Empty => String::new(),
+        lambda_http::Body::Text(text) => text,
+        lambda_http::Body::Binary(bytes) => String::from_utf8(bytes).expect("UTF-8 body"),
+        _ => panic!("unexpected body kind"),
+    };
+    Answer {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+    }
+}
+
+/// A request as the local server hands it over: no request context.
+pub fn plain(method: &str, path: &str, body: &str) -> lambda_http::Request {
+    lambda_http::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json")
+        .body(lambda_http::Body::from(body.to_owned()))
+        .expect("valid test request")
+}
+
+pub fn cancel_body(token: &str, id: &str) -> String {
+    serde_json::json!({ "clientToken": token, "lifecycleExecutionId": id }).to_string()
+}
+
+/// An API Gateway REST (v1) proxy event with IAM auth, parsed as Lambda hands it over.
+pub fn rest_v1_event(method: &str, body: &str, caller_account: Option<&str>) -> serde_json::Value {
+    serde_json::json!({
+        "resource": "/CancelLifecycleExecution",
+        "path": "/CancelLifecycleExecution",
+        "httpMethod": method,
+        "headers": { "content-type": "application/json", "Host": "abc123.execute-api.us-east-1.amazonaws.com" },
+        "multiValueHeaders": { "content-type": ["application/json"], "Host": ["abc123.execute-api.us-east-1.amazonaws.com"] },
+        "queryStringParameters": null,
+        "multiValueQueryStringParameters": null,
+        "pathParameters": null,
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": "999988887777",
+            "resourceId": "r1",
+            "stage": "prod",
+            "requestId": "rest-request-id-1",
+            "identity": {
+                "accountId": caller_account,
+                "caller": "AIDAEXAMPLE",
+                "sourceIp": "192.0.2.1",
+                "userArn": caller_account.map(|a| format!("arn:aws:iam::{a}:user/tester"))
+            },
+            "resourcePath": "/CancelLifecycleExecution",
+            "httpMethod": method,
+            "apiId": "abc123",
+            "path": "/prod/CancelLifecycleExecution",
+            "requestTimeEpoch": 1700000000000_i64
+        },
+        "body": body,
+        "isBase64Encoded": false
+    })
+}
+
+/// An HTTP API (v2) event with IAM auth; a function URL event has the same shape.
+pub fn http_v2_event(
+    method: &str,
+    body: &str,
+    caller_account: Option<&str>,
+    domain: &str,
+) -> serde_json::Value {
+    let authorizer = caller_account.map(|a| {
+        serde_json::json!({ "iam": {
+            "accessKey": "AKIAEXAMPLE",
+            "accountId": a,
+            "callerId": "AIDAEXAMPLE",
+            "userArn": format!("arn:aws:iam::{a}:user/tester"),
+            "userId": "AIDAEXAMPLE"
+        }})
+    });
+    serde_json::json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/CancelLifecycleExecution",
+        "rawQueryString": "",
+        "headers": { "content-type": "application/json", "host": domain },
+        "requestContext": {
+            "accountId": "999988887777",
+            "apiId": "abc123",
+            "authorizer": authorizer,
+            "domainName": domain,
+            "domainPrefix": "abc123",
+            "http": {
+                "method": method,
+                "path": "/CancelLifecycleExecution",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "192.0.2.1",
+                "userAgent": "test"
+            },
+            "requestId": "v2-request-id-1",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "14/Nov/2023:22:13:20 +0000",
+            "timeEpoch": 1700000000000_i64
+        },
+        "body": body,
+        "isBase64Encoded": false
+    })
+}
+
+pub fn event(value: &serde_json::Value) -> lambda_http::Request {
+    lambda_http::request::from_str(&value.to_string()).expect("test events parse")
+}
+
+/// One HTTP/1.1 exchange over a fresh connection (`Connection: close`), parsed plainly.
+pub async fn http_exchange(address: &str, method: &str, path: &str, body: &[u8]) -> Answer {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {address}: {e}"));
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("writing the head");
+    // The server may answer (and close) before reading a refused body whole.
+    let _ = stream.write_all(body).await;
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .await
+        .expect("reading the answer");
+    let text = String::from_utf8(raw).expect("UTF-8 answer");
+    let (head, body) = text.split_once("\r\n\r\n").expect("a head and a body");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let mut headers = lambda_http::http::HeaderMap::new();
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            headers.append(
+                lambda_http::http::HeaderName::from_bytes(name.trim().as_bytes())
+                    .expect("header name"),
+                value.trim().parse().expect("header value"),
+            );
+        }
+    }
+    Answer {
+        status,
+        headers,
+        body: body.to_owned(),
     }
 }

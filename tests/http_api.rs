@@ -1,0 +1,353 @@
+//! The HTTP edge through `App::handle`: routing, identity, validation and every error shape.
+
+mod common;
+
+use cancel_lifecycle_execution::http::App;
+use cancel_lifecycle_execution::model::LifecycleExecutionId;
+use cancel_lifecycle_execution::store::EmbeddedStore;
+use common::{
+    account, call, cancel_body, event, http_v2_event, new_id, plain, rest_v1_event, ACCOUNT,
+    OTHER_ACCOUNT, TTL_SECS,
+};
+
+const PATH: &str = "/CancelLifecycleExecution";
+
+/// An app whose unauthenticated callers are `ACCOUNT`.
+fn app() -> App<EmbeddedStore> {
+    App::new(EmbeddedStore::new(TTL_SECS), Some(account(ACCOUNT)))
+}
+
+fn app_without_default_account() -> App<EmbeddedStore> {
+    App::new(EmbeddedStore::new(TTL_SECS), None)
+}
+
+fn seed(app: &App<EmbeddedStore>, owner: &str, status: &str) -> String {
+    let id = new_id();
+    app.store().put_raw_execution(&id, owner, status);
+    id
+}
+
+#[tokio::test]
+async fn a_valid_cancel_answers_200_with_the_id_and_moves_the_execution() {
+    let app = app();
+    let id = seed(&app, ACCOUNT, "IN_PROGRESS");
+
+    let answer = call(&app, plain("PUT", PATH, &cancel_body("t-1", &id))).await;
+
+    answer.assert_success(&id);
+    assert_eq!(app.store().execution(&id).unwrap().status, "CANCELLING");
+}
+
+#[tokio::test]
+async fn replaying_a_token_returns_the_first_response_body_byte_for_byte() {
+    let app = app();
+    let id = seed(&app, ACCOUNT, "PENDING");
+    let first = call(&app, plain("PUT", PATH, &cancel_body("again", &id))).await;
+
+    let second = call(&app, plain("PUT", PATH, &cancel_body("again", &id))).await;
+
+    second.assert_success(&id);
+    assert_eq!(first.body, second.body);
+    assert_ne!(
+        first.header("x-amzn-RequestId"),
+        second.header("x-amzn-RequestId")
+    );
+}
+
+#[tokio::test]
+async fn wrong_methods_and_unknown_paths_are_invalid_requests() {
+    let app = app();
+    let id = seed(&app, ACCOUNT, "PENDING");
+    let body = cancel_body("t", &id);
+    for method in ["GET", "POST", "DELETE", "PATCH"] {
+        call(&app, plain(method, PATH, &body)).await.assert_error(
+            400,
+            "InvalidRequestException",
+            "CancelLifecycleExecution takes the PUT method.",
+        );
+    }
+    for path in [
+        "/",
+        "/cancellifecycleexecution",
+        "/CancelLifecycleExecution/",
+        "/CancelLifecycleExecutionX",
+    ] {
+        call(&app, plain("PUT", path, &body)).await.assert_error(
+            400,
+            "InvalidRequestException",
+            "This service has no operation at that path: use PUT /CancelLifecycleExecution.",
+        );
+    }
+    assert_eq!(app.store().execution(&id).unwrap().status, "PENDING");
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_invalid_requests() {
+    let app = app();
+    let cases = [
+        ("", "The request body is missing: send a JSON object with clientToken and lifecycleExecutionId."),
+        ("{", "The request body is not valid JSON."),
+        ("[1]", "The request body must be a JSON object."),
+        ("\"x\"", "The request body must be a JSON object."),
+    ];
+    for (body, message) in cases {
+        call(&app, plain("PUT", PATH, body)).await.assert_error(
+            400,
+            "InvalidRequestException",
+            message,
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_member_rule_is_a_client_error_that_names_the_member_and_changes_nothing() {
+    let app = app();
+    let id = seed(&app, ACCOUNT, "PENDING");
+    let pattern = LifecycleExecutionId::PATTERN;
+    let cases = [
+        (
+            format!(r#"{{"lifecycleExecutionId":"{id}"}}"#),
+            "clientToken is required.".to_owned(),
+        ),
+        (
+            format!(r#"{{"clientToken":5,"lifecycleExecutionId":"{id}"}}"#),
+            "clientToken must be a JSON string.".to_owned(),
+        ),
+        (
+            cancel_body("", &id),
+            "clientToken must be between 1 and 36 characters long.".to_owned(),
+        ),
+        (
+            cancel_body(&"x".repeat(37), &id),
+            "clientToken must be between 1 and 36 characters long.".to_owned(),
+        ),
+        (
+            r#"{"clientToken":"t"}"#.to_owned(),
+            "lifecycleExecutionId is required.".to_owned(),
+        ),
+        (
+            r#"{"clientToken":"t","lifecycleExecutionId":["x"]}"#.to_owned(),
+            "lifecycleExecutionId must be a JSON string.".to_owned(),
+        ),
+        (
+            cancel_body("t", &format!("{id}\n")),
+            format!("lifecycleExecutionId must match the pattern {pattern}."),
+        ),
+        (
+            cancel_body("t", "lce-123"),
+            format!("lifecycleExecutionId must match the pattern {pattern}."),
+        ),
+    ];
+    for (body, message) in cases {
+        call(&app, plain("PUT", PATH, &body))
+            .await
+            .assert_error(400, "ClientException", &message);
+    }
+    assert_eq!(app.store().execution(&id).unwrap().status, "PENDING");
+    assert_eq!(app.store().token_record_count(), 0);
+}
+
+#[tokio::test]
+async fn unknown_members_are_ignored() {
+    let app = app();
+    let id = seed(&app, ACCOUNT, "PENDING");
+    let body = format!(r#"{{"clientToken":"t","lifecycleExecutionId":"{id}","dryRun":true}}"#);
+
+    call(&app, plain("PUT", PATH, &body))
+        .await
+        .assert_success(&id);
+}
+
+#[tokio::test]
+async fn refusals_render_as_their_documented_errors() {
+    let app = app();
+    let missing = new_id();
+    let foreign = seed(&app, OTHER_ACCOUNT, "PENDING");
+    let finished = seed(&app, ACCOUNT, "FAILED");
+    let busy = seed(&app, ACCOUNT, "CANCELLING");
+    let open = seed(&app, ACCOUNT, "PENDING");
+    call(&app, plain("PUT", PATH, &cancel_body("used", &open)))
+        .await
+        .assert_success(&open);
+
+    call(&app, plain("PUT", PATH, &cancel_body("a", &missing)))
+        .await
+        .assert_error(
+            400,
+            "ClientException",
+            &format!("Lifecycle execution {missing} was not found in this account."),
+        );
+    call(&app, plain("PUT", PATH, &cancel_body("b", &foreign)))
+        .await
+        .assert_error(
+            400,
+            "ClientException",
+            &format!("Lifecycle execution {foreign} was not found in this account."),
+        );
+    call(&app, plain("PUT", PATH, &cancel_body("c", &finished))).await.assert_error(
+        400,
+        "InvalidRequestException",
+        &format!("Lifecycle execution {finished} has already finished with status FAILED and cannot be cancelled."),
+    );
+    call(&app, plain("PUT", PATH, &cancel_body("d", &busy)))
+        .await
+        .assert_error(
+            400,
+            "ResourceInUseException",
+            &format!(
+                "Lifecycle execution {busy} is already being cancelled; check its status later."
+            ),
+        );
+    call(&app, plain("PUT", PATH, &cancel_body("used", &busy))).await.assert_error(
+        400,
+        "IdempotentParameterMismatchException",
+        "This clientToken was already used with a different lifecycleExecutionId: use a new clientToken.",
+    );
+    assert_eq!(app.store().execution(&foreign).unwrap().status, "PENDING");
+}
+
+#[tokio::test]
+async fn without_an_identity_or_a_default_account_the_caller_is_forbidden() {
+    let app = app_without_default_account();
+    let id = seed(&app, ACCOUNT, "PENDING");
+
+    let answer = call(&app, plain("PUT", PATH, &cancel_body("t", &id))).await;
+
+    answer.assert_error(
+        403,
+        "ForbiddenException",
+        "The request has no authenticated caller: sign it with AWS Signature Version 4.",
+    );
+    let unsigned_event = call(
+        &app,
+        event(&rest_v1_event("PUT", &cancel_body("t", &id), None)),
+    )
+    .await;
+    assert_eq!(unsigned_event.status, 403);
+    assert_eq!(app.store().execution(&id).unwrap().status, "PENDING");
+}
+
+#[tokio::test]
+async fn a_rest_api_event_is_served_for_the_iam_caller_with_the_gateway_request_id() {
+    let app = app_without_default_account();
+    let id = seed(&app, OTHER_ACCOUNT, "IN_PROGRESS");
+
+    let answer = call(
+        &app,
+        event(&rest_v1_event(
+            "PUT",
+            &cancel_body("t", &id),
+            Some(OTHER_ACCOUNT),
+        )),
+    )
+    .await;
+
+    answer.assert_success(&id);
+    assert_eq!(answer.header("x-amzn-RequestId"), Some("rest-request-id-1"));
+}
+
+#[tokio::test]
+async fn the_iam_caller_of_an_event_wins_over_the_default_account() {
+    let app = app();
+    let id = seed(&app, ACCOUNT, "IN_PROGRESS");
+
+    let answer = call(
+        &app,
+        event(&rest_v1_event(
+            "PUT",
+            &cancel_body("t", &id),
+            Some(OTHER_ACCOUNT),
+        )),
+    )
+    .await;
+
+    answer.assert_error(
+        400,
+        "ClientException",
+        &format!("Lifecycle execution {id} was not found in this account."),
+    );
+}
+
+#[tokio::test]
+async fn http_api_and_function_url_events_are_served_for_the_iam_caller() {
+    let app = app_without_default_account();
+    for domain in [
+        "abc123.execute-api.us-east-1.amazonaws.com",
+        "abc123.lambda-url.us-east-1.on.aws",
+    ] {
+        let id = seed(&app, OTHER_ACCOUNT, "PENDING");
+
+        let answer = call(
+            &app,
+            event(&http_v2_event(
+                "PUT",
+                &cancel_body(&id[..30], &id),
+                Some(OTHER_ACCOUNT),
+                domain,
+            )),
+        )
+        .await;
+
+        answer.assert_success(&id);
+        assert_eq!(answer.header("x-amzn-RequestId"), Some("v2-request-id-1"));
+        let unsigned = call(
+            &app,
+            event(&http_v2_event("PUT", &cancel_body("u", &id), None, domain)),
+        )
+        .await;
+        assert_eq!(
+            unsigned.header("x-amzn-ErrorType"),
+            Some("ForbiddenException")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_caller_account_is_forbidden_even_with_a_default_account() {
+    let app = app();
+    let id = seed(&app, ACCOUNT, "PENDING");
+
+    let answer = call(
+        &app,
+        event(&rest_v1_event("PUT", &cancel_body("t", &id), Some("12345"))),
+    )
+    .await;
+
+    assert_eq!(answer.status, 403);
+    assert_eq!(app.store().execution(&id).unwrap().status, "PENDING");
+}
+
+#[tokio::test]
+async fn a_base64_encoded_event_body_is_decoded() {
+    use base64::Engine;
+    let app = app_without_default_account();
+    let id = seed(&app, OTHER_ACCOUNT, "PENDING");
+    let mut value = rest_v1_event("PUT", "", Some(OTHER_ACCOUNT));
+    value["body"] = base64::engine::general_purpose::STANDARD
+        .encode(cancel_body("t", &id))
+        .into();
+    value["isBase64Encoded"] = true.into();
+
+    call(&app, event(&value)).await.assert_success(&id);
+}
+
+#[tokio::test]
+async fn a_wrong_method_in_an_event_is_an_invalid_request() {
+    let app = app_without_default_account();
+    let id = seed(&app, OTHER_ACCOUNT, "PENDING");
+
+    let answer = call(
+        &app,
+        event(&rest_v1_event(
+            "POST",
+            &cancel_body("t", &id),
+            Some(OTHER_ACCOUNT),
+        )),
+    )
+    .await;
+
+    assert_eq!(
+        answer.header("x-amzn-ErrorType"),
+        Some("InvalidRequestException")
+    );
+}
