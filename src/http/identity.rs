@@ -35,19 +35,22 @@ pub fn forbidden() -> ApiError {
 }
 
 /// The id API Gateway gave the request, else Lambda's, else a fresh UUID (local mode).
+/// Always usable as a header value, so every response can carry it.
 pub fn request_id(request: &Request) -> String {
+    let usable =
+        |id: &String| !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic());
     let from_gateway = match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV1(context)) => context.request_id.clone(),
         Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
         _ => None,
     };
     from_gateway
-        .filter(|id| !id.is_empty())
+        .filter(usable)
         .or_else(|| {
             request
                 .lambda_context_ref()
                 .map(|context| context.request_id.clone())
-                .filter(|id| !id.is_empty())
+                .filter(usable)
         })
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }

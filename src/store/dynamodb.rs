@@ -379,3 +379,172 @@ fn execution_record(item: &HashMap<String, AttributeValue>) -> Result<ExecutionR
             .to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cancel::Refusal;
+    use crate::model::{AccountId, ClientToken, LifecycleExecutionId};
+
+    const ID: &str = "lce-11111111-2222-3333-4444-555555555555";
+    const NOW: i64 = 1_800_000_000;
+
+    fn request() -> CancelRequest {
+        CancelRequest {
+            account_id: AccountId::try_from("111122223333".to_owned()).unwrap(),
+            client_token: ClientToken::try_from("t".to_owned()).unwrap(),
+            lifecycle_execution_id: LifecycleExecutionId::try_from(ID.to_owned()).unwrap(),
+        }
+    }
+
+    fn reason(code: &str, item: &[(&str, AttributeValue)]) -> CancellationReason {
+        let mut builder = CancellationReason::builder().code(code);
+        for (name, value) in item {
+            builder = builder.item(*name, value.clone());
+        }
+        builder.build()
+    }
+
+    fn token_item(id: &str) -> Vec<(&'static str, AttributeValue)> {
+        vec![
+            ("idempotencyKey", s("k")),
+            ("lifecycleExecutionId", s(id)),
+            (
+                "responseBody",
+                s(format!(r#"{{"lifecycleExecutionId":"{id}"}}"#)),
+            ),
+            ("expiresAt", AttributeValue::N((NOW + 5).to_string())),
+        ]
+    }
+
+    fn read(reasons: &[CancellationReason]) -> Result<Result<Outcome, &'static str>, String> {
+        DynamoDbStore::read_cancellation(&request(), reasons, NOW)
+            .map(|r| r.map_err(|t| transient_name(&t)))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_failed_token_put_for_the_same_id_is_a_replay_whatever_the_update_says() {
+        for update in [reason("None", &[]), reason("ConditionalCheckFailed", &[])] {
+            let outcome = read(&[reason("ConditionalCheckFailed", &token_item(ID)), update]);
+            assert_eq!(
+                outcome,
+                Ok(Ok(Outcome::Replayed {
+                    response_body: format!(r#"{{"lifecycleExecutionId":"{ID}"}}"#)
+                }))
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_token_put_for_another_id_is_a_mismatch() {
+        let other = "lce-aaaaaaaa-2222-3333-4444-555555555555";
+        let outcome = read(&[
+            reason("ConditionalCheckFailed", &token_item(other)),
+            reason("None", &[]),
+        ]);
+        assert_eq!(
+            outcome,
+            Ok(Ok(Outcome::Refused(Refusal::ParameterMismatch)))
+        );
+    }
+
+    #[test]
+    fn a_failed_update_without_an_old_item_is_not_found() {
+        let outcome = read(&[reason("None", &[]), reason("ConditionalCheckFailed", &[])]);
+        assert_eq!(outcome, Ok(Ok(Outcome::Refused(Refusal::NotFound))));
+    }
+
+    #[test]
+    fn a_failed_update_of_a_cancelling_execution_is_in_use() {
+        let old = [
+            ("lifecycleExecutionId", s(ID)),
+            ("accountId", s("111122223333")),
+            ("status", s("CANCELLING")),
+        ];
+        let outcome = read(&[reason("None", &[]), reason("ConditionalCheckFailed", &old)]);
+        assert_eq!(outcome, Ok(Ok(Outcome::Refused(Refusal::InUse))));
+    }
+
+    #[test]
+    fn conflicts_and_throttling_inside_the_transaction_are_retried() {
+        assert_eq!(
+            read(&[reason("TransactionConflict", &[]), reason("None", &[])]),
+            Ok(Err("TransactionConflict"))
+        );
+        assert_eq!(
+            read(&[reason("None", &[]), reason("ThrottlingError", &[])]),
+            Ok(Err("Throttling"))
+        );
+    }
+
+    #[test]
+    fn old_items_that_meet_the_conditions_mean_a_race_and_are_retried() {
+        let old = [("accountId", s("111122223333")), ("status", s("PENDING"))];
+        assert_eq!(
+            read(&[reason("None", &[]), reason("ConditionalCheckFailed", &old)]),
+            Ok(Err("TransactionConflict"))
+        );
+    }
+
+    #[test]
+    fn unexpected_reasons_are_internal_failures() {
+        for reasons in [
+            vec![reason("ValidationError", &[]), reason("None", &[])],
+            vec![reason("None", &[]), reason("None", &[])],
+            vec![reason("ConditionalCheckFailed", &[]), reason("None", &[])],
+            vec![reason("None", &[])],
+        ] {
+            assert!(read(&reasons).is_err(), "{reasons:?}");
+        }
+    }
+
+    #[test]
+    fn service_errors_are_classified_by_code() {
+        use aws_sdk_dynamodb::types::error::{
+            InternalServerError, ProvisionedThroughputExceededException, ResourceNotFoundException,
+        };
+        let throttled = TransactWriteItemsError::ProvisionedThroughputExceededException(
+            ProvisionedThroughputExceededException::builder()
+                .message("slow down")
+                .meta(
+                    aws_sdk_dynamodb::error::ErrorMetadata::builder()
+                        .code("ProvisionedThroughputExceededException")
+                        .build(),
+                )
+                .build(),
+        );
+        assert!(matches!(
+            classify_service_error(throttled),
+            StoreError::Throttled(_)
+        ));
+        let internal = TransactWriteItemsError::InternalServerError(
+            InternalServerError::builder()
+                .message("oops")
+                .meta(
+                    aws_sdk_dynamodb::error::ErrorMetadata::builder()
+                        .code("InternalServerError")
+                        .build(),
+                )
+                .build(),
+        );
+        assert!(matches!(
+            classify_service_error(internal),
+            StoreError::Unavailable(_)
+        ));
+        let missing = TransactWriteItemsError::ResourceNotFoundException(
+            ResourceNotFoundException::builder()
+                .message("no table")
+                .meta(
+                    aws_sdk_dynamodb::error::ErrorMetadata::builder()
+                        .code("ResourceNotFoundException")
+                        .build(),
+                )
+                .build(),
+        );
+        assert!(matches!(
+            classify_service_error(missing),
+            StoreError::Internal(_)
+        ));
+    }
+}
