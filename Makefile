@@ -3,14 +3,25 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: test venv lint unit run clean
+.PHONY: test venv lint template lambda-check suites run clean
 
-test: venv lint
-	scripts/with-moto.sh cargo test --all-targets
+test: venv lint template lambda-check
+	scripts/with-moto.sh $(MAKE) --no-print-directory suites
+
+# Needs MOTO_ENDPOINT (scripts/with-moto.sh sets it).
+suites:
+	cargo test --all-targets
+	$(VENV)/bin/pytest -q tests/python
 
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+
+template: venv
+	$(VENV)/bin/cfn-lint template.yaml
+
+lambda-check: venv
+	scripts/check-cargo-lambda.sh
 
 venv: $(STAMP)
 
