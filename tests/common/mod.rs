@@ -1,6 +1,8 @@
 //! Shared test helpers: moto's DynamoDB, fresh tables per test, both store backends, requests.
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod fault;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

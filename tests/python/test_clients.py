@@ -1,0 +1,147 @@
+"""boto3 and the AWS CLI against the service: each documented outcome as the modeled one."""
+import json
+import os
+import pathlib
+import subprocess
+
+import boto3
+import botocore.config
+import pytest
+
+from conftest import ACCOUNT, new_id, running_service
+
+AWS_CLI = pathlib.Path(__file__).resolve().parents[2] / ".venv" / "bin" / "aws"
+
+
+def imagebuilder(url):
+    """A boto3 client without retries, so each call is one request."""
+    return boto3.client(
+        "imagebuilder",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        config=botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+    )
+
+
+def test_boto3_cancel_returns_the_id_and_a_request_id(service_on_moto, tables):
+    execution_id = tables.put_execution("IN_PROGRESS")
+
+    answer = imagebuilder(service_on_moto).cancel_lifecycle_execution(lifecycleExecutionId=execution_id)
+
+    assert answer["lifecycleExecutionId"] == execution_id
+    assert answer["ResponseMetadata"]["RequestId"]
+    assert tables.status(execution_id) == "CANCELLING"
+
+
+def test_boto3_sees_each_refusal_as_its_modeled_exception(service_on_moto, tables):
+    client = imagebuilder(service_on_moto)
+    open_id, busy_id, done_id = (tables.put_execution(s) for s in ("PENDING", "CANCELLING", "SUCCESS"))
+    client.cancel_lifecycle_execution(lifecycleExecutionId=open_id, clientToken="used")
+    cases = [
+        (client.exceptions.ClientException, {"lifecycleExecutionId": new_id()}),
+        (client.exceptions.ResourceInUseException, {"lifecycleExecutionId": busy_id}),
+        (client.exceptions.IdempotentParameterMismatchException, {"lifecycleExecutionId": busy_id, "clientToken": "used"}),
+        (client.exceptions.InvalidRequestException, {"lifecycleExecutionId": done_id}),
+    ]
+    for exception, params in cases:
+        with pytest.raises(exception) as raised:
+            client.cancel_lifecycle_execution(**params)
+        error = raised.value.response["Error"]
+        assert error["Message"], error
+        assert raised.value.response["ResponseMetadata"]["RequestId"]
+
+
+def test_boto3_sees_a_caller_without_identity_as_forbidden(tables):
+    with running_service(**tables.env) as url:
+        client = imagebuilder(url)
+        with pytest.raises(client.exceptions.ForbiddenException):
+            client.cancel_lifecycle_execution(lifecycleExecutionId=new_id())
+
+
+def test_boto3_sees_each_database_failure_as_its_modeled_exception(faulty_service, tables):
+    url, fault = faulty_service
+    client = imagebuilder(url)
+    execution_id = tables.put_execution("PENDING")
+    for mode, exception in [
+        ("throttling", client.exceptions.CallRateLimitExceededException),
+        ("internal-error", client.exceptions.ServiceUnavailableException),
+        ("access-denied", client.exceptions.ServiceException),
+    ]:
+        fault.set(mode)
+        with pytest.raises(exception) as raised:
+            client.cancel_lifecycle_execution(lifecycleExecutionId=execution_id, clientToken="t")
+        assert "secret-table-name" not in raised.value.response["Error"]["Message"]
+    fault.set("none")
+    assert client.cancel_lifecycle_execution(lifecycleExecutionId=execution_id, clientToken="t")["lifecycleExecutionId"] == execution_id
+
+
+def aws(url, *args):
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    return subprocess.run(
+        [str(AWS_CLI), "imagebuilder", "cancel-lifecycle-execution", "--endpoint-url", url, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def cli_failure_code():
+    version = subprocess.run([str(AWS_CLI), "--version"], capture_output=True, text=True).stdout
+    version += subprocess.run([str(AWS_CLI), "--version"], capture_output=True, text=True).stderr
+    return 254 if version.startswith("aws-cli/2") else 255
+
+
+def test_the_aws_cli_prints_the_json_answer_and_exits_0(service_on_moto, tables):
+    execution_id = tables.put_execution("IN_PROGRESS")
+
+    result = aws(service_on_moto, "--lifecycle-execution-id", execution_id)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"lifecycleExecutionId": execution_id}
+
+
+def assert_cli_error(result, name):
+    assert result.returncode == cli_failure_code(), (result.returncode, result.stderr)
+    assert f"({name})" in result.stderr, result.stderr
+    assert result.stdout == ""
+
+
+def test_the_aws_cli_exits_non_zero_with_each_refusals_name_on_stderr(service_on_moto, tables):
+    open_id, busy_id, done_id = (tables.put_execution(s) for s in ("PENDING", "CANCELLING", "FAILED"))
+    assert aws(service_on_moto, "--lifecycle-execution-id", open_id, "--client-token", "used").returncode == 0
+    for args, name in [
+        (["--lifecycle-execution-id", new_id()], "ClientException"),
+        (["--lifecycle-execution-id", "lce-123"], "ClientException"),
+        (["--lifecycle-execution-id", busy_id], "ResourceInUseException"),
+        (["--lifecycle-execution-id", busy_id, "--client-token", "used"], "IdempotentParameterMismatchException"),
+        (["--lifecycle-execution-id", done_id], "InvalidRequestException"),
+    ]:
+        assert_cli_error(aws(service_on_moto, *args), name)
+
+
+def test_the_aws_cli_reports_a_caller_without_identity_as_forbidden(tables):
+    with running_service(**tables.env) as url:
+        assert_cli_error(aws(url, "--lifecycle-execution-id", new_id()), "ForbiddenException")
+
+
+def test_the_aws_cli_reports_each_database_failure_by_name(faulty_service, tables):
+    url, fault = faulty_service
+    execution_id = tables.put_execution("PENDING")
+    for mode, name in [
+        ("throttling", "CallRateLimitExceededException"),
+        ("internal-error", "ServiceUnavailableException"),
+        ("access-denied", "ServiceException"),
+    ]:
+        fault.set(mode)
+        assert_cli_error(aws(url, "--lifecycle-execution-id", execution_id), name)

@@ -1,0 +1,200 @@
+//! aws-sdk-imagebuilder against the local endpoint on moto: every documented outcome arrives as
+//! the modeled error variant, with its message and a request id.
+
+mod common;
+
+use aws_sdk_imagebuilder::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_imagebuilder::operation::cancel_lifecycle_execution::{
+    CancelLifecycleExecutionError, CancelLifecycleExecutionOutput,
+};
+use aws_sdk_imagebuilder::operation::RequestId;
+use cancel_lifecycle_execution::http::App;
+use cancel_lifecycle_execution::store::DynamoDbStore;
+use common::fault::{serve, FaultyDynamoDb};
+use common::{account, client_for, new_id, Backend, CallCounter, Dynamo, ACCOUNT, TTL_SECS};
+
+type Outcome = Result<CancelLifecycleExecutionOutput, SdkError<CancelLifecycleExecutionError>>;
+type IsVariant = fn(&CancelLifecycleExecutionError) -> bool;
+
+/// An Image Builder client for `url`, without retries: each call is one request.
+fn imagebuilder(url: &str) -> aws_sdk_imagebuilder::Client {
+    let config = aws_sdk_imagebuilder::Config::builder()
+        .behavior_version(aws_sdk_imagebuilder::config::BehaviorVersion::latest())
+        .region(aws_sdk_imagebuilder::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_imagebuilder::config::Credentials::new(
+            "AKIDEXAMPLE",
+            "secret",
+            None,
+            None,
+            "tests",
+        ))
+        .endpoint_url(url)
+        .retry_config(aws_sdk_imagebuilder::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_imagebuilder::Client::from_conf(config)
+}
+
+async fn cancel(url: &str, token: Option<&str>, id: &str) -> Outcome {
+    imagebuilder(url)
+        .cancel_lifecycle_execution()
+        .set_client_token(token.map(str::to_owned))
+        .lifecycle_execution_id(id)
+        .send()
+        .await
+}
+
+/// The service on moto, as `cargo run` with tables would run it.
+async fn service_on_moto() -> (String, Dynamo) {
+    let dynamo = Dynamo::start().await;
+    let store = DynamoDbStore::new(
+        dynamo.store.client().clone(),
+        dynamo.tables.clone(),
+        TTL_SECS,
+    );
+    (serve(App::new(store, Some(account(ACCOUNT)))).await, dynamo)
+}
+
+/// The modeled error of a failed call, with its message and request id checked.
+fn modeled_error(outcome: Outcome) -> CancelLifecycleExecutionError {
+    let error = match outcome {
+        Ok(output) => panic!("expected an error, got {output:?}"),
+        Err(error) => error.into_service_error(),
+    };
+    assert!(error.message().is_some_and(|m| !m.is_empty()), "{error:?}");
+    assert!(
+        error.request_id().is_some_and(|id| !id.is_empty()),
+        "{error:?}"
+    );
+    error
+}
+
+#[tokio::test]
+async fn a_cancel_returns_the_id_and_the_request_id() {
+    let (url, dynamo) = service_on_moto().await;
+    let id = new_id();
+    dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
+
+    let output = cancel(&url, Some("sdk-1"), &id)
+        .await
+        .expect("the cancel succeeds");
+
+    assert_eq!(output.lifecycle_execution_id(), Some(id.as_str()));
+    assert!(output.request_id().is_some_and(|r| !r.is_empty()));
+    assert_eq!(dynamo.execution(&id).await.unwrap().status, "CANCELLING");
+}
+
+#[tokio::test]
+async fn an_omitted_client_token_is_filled_in_by_the_sdk_and_recorded() {
+    let (url, dynamo) = service_on_moto().await;
+    let id = new_id();
+    dynamo.put_execution(&id, ACCOUNT, "PENDING").await;
+
+    let output = cancel(&url, None, &id).await.expect("the cancel succeeds");
+
+    assert_eq!(output.lifecycle_execution_id(), Some(id.as_str()));
+    let tokens = dynamo.token_items().await;
+    assert_eq!(tokens.len(), 1);
+    let key = common::s(&tokens[0], "idempotencyKey").unwrap();
+    let token = key.rsplit('#').next().unwrap();
+    assert_eq!(token.len(), 36, "the SDK's token is a UUID: {key}");
+}
+
+#[tokio::test]
+async fn refusals_arrive_as_their_modeled_errors() {
+    let (url, dynamo) = service_on_moto().await;
+    let (open, busy, done) = (new_id(), new_id(), new_id());
+    dynamo.put_execution(&open, ACCOUNT, "PENDING").await;
+    dynamo.put_execution(&busy, ACCOUNT, "CANCELLING").await;
+    dynamo.put_execution(&done, ACCOUNT, "FAILED").await;
+    cancel(&url, Some("used"), &open)
+        .await
+        .expect("the first cancel succeeds");
+
+    let missing = modeled_error(cancel(&url, Some("a"), &new_id()).await);
+    assert!(missing.is_client_exception(), "{missing:?}");
+    assert!(missing.message().unwrap().contains("was not found"));
+
+    let invalid = modeled_error(cancel(&url, Some("b"), "lce-123").await);
+    assert!(invalid.is_client_exception(), "{invalid:?}");
+    assert!(invalid
+        .message()
+        .unwrap()
+        .starts_with("lifecycleExecutionId must match"));
+
+    let in_use = modeled_error(cancel(&url, Some("c"), &busy).await);
+    assert!(in_use.is_resource_in_use_exception(), "{in_use:?}");
+
+    let mismatch = modeled_error(cancel(&url, Some("used"), &busy).await);
+    assert!(
+        mismatch.is_idempotent_parameter_mismatch_exception(),
+        "{mismatch:?}"
+    );
+
+    let finished = modeled_error(cancel(&url, Some("d"), &done).await);
+    assert!(finished.is_invalid_request_exception(), "{finished:?}");
+    assert!(finished.message().unwrap().contains("status FAILED"));
+}
+
+#[tokio::test]
+async fn a_caller_without_identity_or_default_account_gets_forbidden() {
+    let dynamo = Dynamo::start().await;
+    let store = DynamoDbStore::new(
+        dynamo.store.client().clone(),
+        dynamo.tables.clone(),
+        TTL_SECS,
+    );
+    let url = serve(App::new(store, None)).await;
+
+    let error = modeled_error(cancel(&url, Some("t"), &new_id()).await);
+
+    assert!(error.is_forbidden_exception(), "{error:?}");
+}
+
+/// The service in front of the fault endpoint in front of moto.
+async fn service_on_faulty_dynamodb() -> (String, FaultyDynamoDb, Dynamo) {
+    let dynamo = Dynamo::start().await;
+    let faulty = FaultyDynamoDb::start();
+    let client = client_for(&faulty.endpoint, &CallCounter::default());
+    let store = DynamoDbStore::new(client, dynamo.tables.clone(), TTL_SECS);
+    (
+        serve(App::new(store, Some(account(ACCOUNT)))).await,
+        faulty,
+        dynamo,
+    )
+}
+
+#[tokio::test]
+async fn database_failures_arrive_as_their_modeled_errors() {
+    let (url, faulty, dynamo) = service_on_faulty_dynamodb().await;
+    let id = new_id();
+    dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
+    let cases: [(&str, IsVariant); 3] = [
+        (
+            "throttling",
+            CancelLifecycleExecutionError::is_call_rate_limit_exceeded_exception,
+        ),
+        (
+            "internal-error",
+            CancelLifecycleExecutionError::is_service_unavailable_exception,
+        ),
+        (
+            "access-denied",
+            CancelLifecycleExecutionError::is_service_exception,
+        ),
+    ];
+    for (mode, is_expected) in cases {
+        faulty.set(mode).await;
+
+        let error = modeled_error(cancel(&url, Some("t"), &id).await);
+
+        assert!(is_expected(&error), "{mode}: {error:?}");
+        assert!(
+            !error.message().unwrap().contains("secret-table-name"),
+            "{mode}: {error:?}"
+        );
+    }
+    faulty.set("none").await;
+    cancel(&url, Some("t"), &id)
+        .await
+        .expect("the cancel succeeds once the fault ends");
+}
