@@ -8,8 +8,9 @@ only, so any python3 runs it.
     fault_dynamodb.py --upstream http://127.0.0.1:5000 [--port 0]
 
 prints "listening on http://127.0.0.1:PORT" once ready. Control it with
-`PUT /__fault__` and a body naming the mode (see MODES); `GET /__fault__` reports the mode and
-how many DynamoDB requests it has answered in each.
+`PUT /__fault__` and a body naming the mode: one of MODES, "none" (forward), "silent" (never
+answer) or "slow" (forward after SLOW_SECONDS); `GET /__fault__` reports the mode and how many
+DynamoDB requests it has answered in each.
 """
 import argparse
 import json
@@ -45,7 +46,8 @@ MODES = {
     ),
     "missing-table": dynamodb_error(400, "ResourceNotFoundException", "Requested resource not found: Table: secret-table-name not found"),
 }
-PASS, SILENT = "none", "silent"
+PASS, SILENT, SLOW = "none", "silent", "slow"
+SLOW_SECONDS = 1.0
 
 
 class State:
@@ -90,7 +92,7 @@ def handler_for(state):
             body = self._body()
             if self.path == "/__fault__":
                 mode = body.decode().strip()
-                if mode not in MODES and mode not in (PASS, SILENT):
+                if mode not in MODES and mode not in (PASS, SILENT, SLOW):
                     return self._send(400, f"unknown mode {mode!r}".encode())
                 with state.lock:
                     state.mode = mode
@@ -106,6 +108,9 @@ def handler_for(state):
                 # Accept, read, never answer: the client's timeouts must end it.
                 time.sleep(3600)
                 return
+            if mode == SLOW:
+                # A DynamoDB that answers, late: for requests in flight during a shutdown.
+                time.sleep(SLOW_SECONDS)
             if mode in MODES:
                 status, code, payload = MODES[mode]
                 return self._send(

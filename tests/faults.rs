@@ -1,0 +1,214 @@
+//! The service in front of a DynamoDB that goes wrong (scripts/fault_dynamodb.py over moto):
+//! each fault gives its documented answer within bounds, leaves no partial state, and the next
+//! request after it succeeds.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use cancel_lifecycle_execution::http::App;
+use cancel_lifecycle_execution::store::dynamodb::CANCEL_DEADLINE;
+use cancel_lifecycle_execution::store::DynamoDbStore;
+use common::fault::FaultyDynamoDb;
+use common::{
+    account, call, cancel_body, client_for, new_id, plain, Answer, Backend, CallCounter, Dynamo,
+    ACCOUNT, TTL_SECS,
+};
+
+const PATH: &str = "/CancelLifecycleExecution";
+
+struct Rig {
+    app: App<DynamoDbStore>,
+    faulty: FaultyDynamoDb,
+    dynamo: Dynamo,
+    id: String,
+}
+
+/// A cancellable execution on moto, and the service reaching moto through the fault endpoint.
+async fn rig() -> Rig {
+    let dynamo = Dynamo::start().await;
+    let faulty = FaultyDynamoDb::start();
+    let client = client_for(&faulty.endpoint, &CallCounter::default());
+    let store = DynamoDbStore::new(client, dynamo.tables.clone(), TTL_SECS);
+    let id = new_id();
+    dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
+    Rig {
+        app: App::new(store, Some(account(ACCOUNT))),
+        faulty,
+        dynamo,
+        id,
+    }
+}
+
+impl Rig {
+    async fn cancel(&self) -> Answer {
+        call(
+            &self.app,
+            plain("PUT", PATH, &cancel_body("fault-token", &self.id)),
+        )
+        .await
+    }
+
+    /// Under `mode`, the answer is `error`; nothing was written; after the fault, the same
+    /// request succeeds and writes exactly one token and one status change.
+    async fn assert_fault(&self, mode: &str, status: u16, error: &str) -> Duration {
+        self.faulty.set(mode).await;
+        let started = Instant::now();
+        let answer = self.cancel().await;
+        let took = started.elapsed();
+        assert_eq!(answer.status, status, "{mode}: {answer:?}");
+        assert_eq!(answer.header("x-amzn-ErrorType"), Some(error), "{mode}");
+        assert!(
+            !answer.body.contains(&self.dynamo.tables.executions),
+            "{mode}: {answer:?}"
+        );
+        assert!(
+            !answer.body.contains("secret-table-name"),
+            "{mode}: {answer:?}"
+        );
+        assert_eq!(
+            self.dynamo.token_record_count().await,
+            0,
+            "{mode}: no token without its change"
+        );
+        assert_eq!(
+            self.dynamo.execution(&self.id).await.unwrap().status,
+            "IN_PROGRESS",
+            "{mode}"
+        );
+
+        self.faulty.set("none").await;
+        self.cancel().await.assert_success(&self.id);
+        assert_eq!(self.dynamo.token_record_count().await, 1, "{mode}");
+        assert_eq!(
+            self.dynamo.execution(&self.id).await.unwrap().status,
+            "CANCELLING"
+        );
+        took
+    }
+}
+
+#[tokio::test]
+async fn throttling_exception_is_call_rate_limit_exceeded() {
+    rig()
+        .await
+        .assert_fault("throttling", 429, "CallRateLimitExceededException")
+        .await;
+}
+
+#[tokio::test]
+async fn provisioned_throughput_exceeded_is_call_rate_limit_exceeded() {
+    rig()
+        .await
+        .assert_fault(
+            "provisioned-throughput",
+            429,
+            "CallRateLimitExceededException",
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn a_throttling_error_inside_the_transaction_is_call_rate_limit_exceeded() {
+    rig()
+        .await
+        .assert_fault(
+            "transaction-throttled",
+            429,
+            "CallRateLimitExceededException",
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn an_internal_server_error_from_dynamodb_is_service_unavailable() {
+    rig()
+        .await
+        .assert_fault("internal-error", 503, "ServiceUnavailableException")
+        .await;
+}
+
+#[tokio::test]
+async fn a_503_from_dynamodb_is_service_unavailable() {
+    rig()
+        .await
+        .assert_fault("service-unavailable", 503, "ServiceUnavailableException")
+        .await;
+}
+
+#[tokio::test]
+async fn access_denied_is_a_service_exception_that_names_nothing_internal() {
+    rig()
+        .await
+        .assert_fault("access-denied", 500, "ServiceException")
+        .await;
+}
+
+#[tokio::test]
+async fn a_missing_table_is_a_service_exception_that_names_nothing_internal() {
+    rig()
+        .await
+        .assert_fault("missing-table", 500, "ServiceException")
+        .await;
+}
+
+#[tokio::test]
+async fn a_dynamodb_that_never_answers_gives_503_within_the_cancel_deadline() {
+    let took = rig()
+        .await
+        .assert_fault("silent", 503, "ServiceUnavailableException")
+        .await;
+
+    // A bound the service promises (its own deadline), not a speed target.
+    assert!(
+        took <= CANCEL_DEADLINE + Duration::from_secs(2),
+        "took {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_connection_gives_503_and_the_next_request_succeeds_once_dynamodb_is_back() {
+    let dynamo = Dynamo::start().await;
+    let id = new_id();
+    dynamo.put_execution(&id, ACCOUNT, "PENDING").await;
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = DynamoDbStore::new(
+        client_for(
+            &format!("http://127.0.0.1:{closed_port}"),
+            &CallCounter::default(),
+        ),
+        dynamo.tables.clone(),
+        TTL_SECS,
+    );
+    let body = cancel_body("refused", &id);
+
+    let started = Instant::now();
+    let answer = call(
+        &App::new(down, Some(account(ACCOUNT))),
+        plain("PUT", PATH, &body),
+    )
+    .await;
+    let took = started.elapsed();
+
+    assert_eq!(
+        answer.header("x-amzn-ErrorType"),
+        Some("ServiceUnavailableException")
+    );
+    assert!(took <= Duration::from_secs(5), "took {took:?}");
+    assert_eq!(dynamo.token_record_count().await, 0);
+    let up = App::new(
+        DynamoDbStore::new(
+            dynamo.store.client().clone(),
+            dynamo.tables.clone(),
+            TTL_SECS,
+        ),
+        Some(account(ACCOUNT)),
+    );
+    call(&up, plain("PUT", PATH, &body))
+        .await
+        .assert_success(&id);
+}
