@@ -4,15 +4,15 @@
 set -euo pipefail
 
 venv="${VENV:-.venv}"
-moto="$venv/bin/moto_server"
-if [ ! -x "$moto" ]; then
-  echo "with-moto: $moto is missing: run 'make venv' (it installs requirements-test.txt into $venv)" >&2
+if [ ! -x "$venv/bin/moto_server" ]; then
+  echo "with-moto: moto is not installed in $venv: run 'make venv' (it installs requirements-test.txt)" >&2
   exit 2
 fi
 
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 log="${TMPDIR:-/tmp}/moto-$port.log"
-"$moto" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+# moto, one request at a time (scripts/moto_server.py says why).
+"$venv/bin/python" scripts/moto_server.py -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
 
@@ -22,7 +22,7 @@ for _ in $(seq 1 100); do
     break
   fi
   if ! kill -0 "$moto_pid" 2>/dev/null; then
-    echo "with-moto: moto_server exited; its log ($log):" >&2
+    echo "with-moto: moto exited; its log ($log):" >&2
     cat "$log" >&2
     exit 2
   fi

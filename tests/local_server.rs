@@ -218,3 +218,48 @@ fn the_binary_stops_cleanly_on_sigterm() {
         "exited with {status:?}"
     );
 }
+
+#[tokio::test]
+async fn sigterm_lets_a_request_in_flight_finish_before_the_binary_exits() {
+    let dynamo = common::Dynamo::start().await;
+    let faulty = common::fault::FaultyDynamoDb::start();
+    let id = new_id();
+    common::Backend::put_execution(&dynamo, &id, ACCOUNT, "IN_PROGRESS").await;
+    let mut vars = aws_env(&faulty.endpoint);
+    vars.push(("EXECUTIONS_TABLE", dynamo.tables.executions.clone()));
+    vars.push(("IDEMPOTENCY_TABLE", dynamo.tables.idempotency.clone()));
+    vars.push(("DEFAULT_ACCOUNT_ID", ACCOUNT.to_owned()));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut running = start_binary(&vars);
+    // DynamoDB now answers a second late: the request is in flight when SIGTERM comes.
+    faulty.set("slow").await;
+    let address = running.address.clone();
+    let body = cancel_body("in-flight", &id);
+    let in_flight =
+        tokio::spawn(async move { http_exchange(&address, "PUT", PATH, body.as_bytes()).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let pid = running.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+
+    in_flight
+        .await
+        .expect("the client got an answer")
+        .assert_success(&id);
+    let exit = tokio::task::spawn_blocking(move || running.child.wait())
+        .await
+        .unwrap()
+        .expect("the binary exits");
+    assert!(exit.success(), "{exit:?}");
+    assert_eq!(
+        common::Backend::execution(&dynamo, &id)
+            .await
+            .unwrap()
+            .status,
+        "CANCELLING"
+    );
+}
