@@ -7,7 +7,7 @@ use std::sync::Arc;
 use cancel_lifecycle_execution::config::{Config, RunMode, StoreChoice};
 use cancel_lifecycle_execution::http::{App, CANCEL_PATH};
 use cancel_lifecycle_execution::local;
-use cancel_lifecycle_execution::store::dynamodb::{load_sdk_config, schema};
+use cancel_lifecycle_execution::store::dynamodb::{self, load_sdk_config, schema};
 use cancel_lifecycle_execution::store::embedded::DEMO_EXECUTIONS;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, EmbeddedStore};
 use tracing::{error, info, warn};
@@ -61,7 +61,7 @@ async fn create_tables(config: &Config) -> Result<(), String> {
     let StoreChoice::DynamoDb(tables) = &config.store else {
         return Err("create-tables needs EXECUTIONS_TABLE and IDEMPOTENCY_TABLE".into());
     };
-    let client = aws_sdk_dynamodb::Client::new(&load_sdk_config().await);
+    let client = dynamodb::client(&load_sdk_config().await);
     schema::create_tables(&client, tables)
         .await
         .map_err(|e| format!("could not create the tables: {e}"))?;
@@ -77,7 +77,7 @@ async fn create_tables(config: &Config) -> Result<(), String> {
 async fn run(config: Config) -> Result<(), String> {
     match &config.store {
         StoreChoice::DynamoDb(tables) => {
-            let client = aws_sdk_dynamodb::Client::new(&load_sdk_config().await);
+            let client = dynamodb::client(&load_sdk_config().await);
             info!(executions = %tables.executions, idempotency = %tables.idempotency, "DynamoDB store");
             let store = DynamoDbStore::new(client, tables.clone(), config.idempotency_ttl_secs);
             serve(config, store).await

@@ -11,6 +11,7 @@ use tracing::{error, info};
 
 use crate::error::ApiError;
 use crate::model::{AccountId, CancelRequest};
+use crate::store::dynamodb::calls::counting;
 use crate::store::{CancelStore, Outcome};
 
 /// The one path this service answers.
@@ -44,7 +45,8 @@ impl<S: CancelStore> App<S> {
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let started = Instant::now();
         let request_id = identity::request_id(&request);
-        let (answer, request_facts) = match self.cancel(&request).await {
+        let (result, dynamodb_calls) = counting(self.cancel(&request)).await;
+        let (answer, request_facts) = match result {
             Ok((answer, facts)) => (answer, Some(facts)),
             Err(error) => (Answer::Failure(error), None),
         };
@@ -61,6 +63,7 @@ impl<S: CancelStore> App<S> {
             account_id = request_facts.as_ref().map(|r| r.account_id.as_str()),
             lifecycle_execution_id = request_facts.as_ref().map(|r| r.lifecycle_execution_id.as_str()),
             outcome,
+            dynamodb_calls,
             duration_ms = started.elapsed().as_secs_f64() * 1000.0,
             "request"
         );

@@ -17,6 +17,7 @@ use super::{rfc3339_utc, CancelStore, Outcome, StoreError, CANCEL_STATUS_REASON}
 use crate::cancel::{decide, Decision, ExecutionRecord, TokenRecord};
 use crate::model::{CancelRequest, ExecutionStatus};
 
+pub mod calls;
 pub mod schema;
 
 /// The two table names of API-CONTRACT §5.
@@ -64,6 +65,14 @@ pub async fn load_sdk_config() -> aws_config::SdkConfig {
         .retry_config(retry_config())
         .load()
         .await
+}
+
+/// The service's DynamoDB client: [`load_sdk_config`] plus the call counter of the log line.
+pub fn client(config: &aws_config::SdkConfig) -> Client {
+    let conf = aws_sdk_dynamodb::config::Builder::from(config)
+        .interceptor(calls::CountCalls)
+        .build();
+    Client::from_conf(conf)
 }
 
 pub struct DynamoDbStore {

@@ -65,18 +65,35 @@ impl Intercept for CallCounter {
     }
 }
 
-/// A client for `endpoint` with test credentials, counting its calls.
+/// A client for `endpoint` with test credentials and the service's own timeouts, counting calls.
 pub fn client_for(endpoint: &str, counter: &CallCounter) -> Client {
-    let config = aws_sdk_dynamodb::Config::builder()
+    let config = test_config(endpoint, counter)
+        .timeout_config(timeout_config())
+        .build();
+    Client::from_conf(config)
+}
+
+/// The tests' own client for seeding and reading moto: patient, so a loaded moto slows a test
+/// down instead of failing it.
+pub fn admin_client(endpoint: &str) -> Client {
+    let patient = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+        .operation_timeout(std::time::Duration::from_secs(60))
+        .build();
+    Client::from_conf(
+        test_config(endpoint, &CallCounter::default())
+            .timeout_config(patient)
+            .build(),
+    )
+}
+
+fn test_config(endpoint: &str, counter: &CallCounter) -> aws_sdk_dynamodb::config::Builder {
+    aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .endpoint_url(endpoint)
         .interceptor(counter.clone())
-        .timeout_config(timeout_config())
         .retry_config(retry_config())
-        .build();
-    Client::from_conf(config)
 }
 
 pub fn unique_tables() -> TableNames {
@@ -187,7 +204,7 @@ impl Dynamo {
         let endpoint = moto_endpoint();
         let calls = CallCounter::default();
         let tables = unique_tables();
-        let admin = client_for(&endpoint, &CallCounter::default());
+        let admin = admin_client(&endpoint);
         create_tables(&admin, &tables)
             .await
             .unwrap_or_else(|e| panic!("creating tables on moto at {endpoint}: {e:?}"));
