@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use crate::model::AccountId;
 use crate::store::dynamodb::TableNames;
+use crate::telemetry::DIMENSION_NAMES;
 
 /// Where the process takes requests from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +30,17 @@ pub struct Config {
     pub default_account: Option<AccountId>,
     pub idempotency_ttl_secs: i64,
     pub listen_addr: SocketAddr,
+    /// CloudWatch EMF metrics on stdout, when on.
+    pub metrics: Option<MetricsConfig>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsConfig {
+    pub namespace: String,
+    pub dimensions: Vec<String>,
+}
+
+pub const DEFAULT_METRICS_NAMESPACE: &str = "ImageBuilder/CancelLifecycleExecution";
 
 /// The account of unauthenticated local callers when nothing else is configured.
 pub const LOCAL_DEFAULT_ACCOUNT: &str = "123456789012";
@@ -125,12 +136,46 @@ impl Config {
                     "must be an address and port, like 127.0.0.1:3000",
                 )
             })?;
+        let metrics_on = match var("METRICS").map(|v| v.to_ascii_lowercase()).as_deref() {
+            None => mode == RunMode::Lambda,
+            Some("on" | "true" | "1") => true,
+            Some("off" | "false" | "0") => false,
+            Some(_) => return Err(problem("METRICS", "must be on or off")),
+        };
+        let metrics = if metrics_on {
+            let dimensions: Vec<String> = var("METRICS_DIMENSIONS")
+                .unwrap_or_else(|| DIMENSION_NAMES.join(","))
+                .split(',')
+                .map(|d| d.trim().to_owned())
+                .filter(|d| !d.is_empty())
+                .collect();
+            if let Some(unknown) = dimensions
+                .iter()
+                .find(|d| !DIMENSION_NAMES.contains(&d.as_str()))
+            {
+                return Err(problem(
+                    "METRICS_DIMENSIONS",
+                    format!(
+                        "names {unknown:?}: use a comma-separated subset of {}",
+                        DIMENSION_NAMES.join(",")
+                    ),
+                ));
+            }
+            Some(MetricsConfig {
+                namespace: var("METRICS_NAMESPACE")
+                    .unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned()),
+                dimensions,
+            })
+        } else {
+            None
+        };
         Ok(Self {
             mode,
             store,
             default_account,
             idempotency_ttl_secs,
             listen_addr,
+            metrics,
         })
     }
 }
@@ -197,6 +242,32 @@ mod tests {
     }
 
     #[test]
+    fn metrics_are_on_under_lambda_and_off_locally_unless_asked() {
+        assert_eq!(config(&[]).unwrap().metrics, None);
+        let lambda = config(&[("AWS_LAMBDA_RUNTIME_API", "x"), ("STORE", "embedded")]).unwrap();
+        assert_eq!(
+            lambda.metrics,
+            Some(MetricsConfig {
+                namespace: DEFAULT_METRICS_NAMESPACE.to_owned(),
+                dimensions: vec!["Operation".to_owned(), "Outcome".to_owned()],
+            })
+        );
+        let local = config(&[
+            ("METRICS", "on"),
+            ("METRICS_NAMESPACE", "Team/Cancel"),
+            ("METRICS_DIMENSIONS", "Outcome"),
+        ])
+        .unwrap();
+        assert_eq!(
+            local.metrics,
+            Some(MetricsConfig {
+                namespace: "Team/Cancel".to_owned(),
+                dimensions: vec!["Outcome".to_owned()],
+            })
+        );
+    }
+
+    #[test]
     fn malformed_settings_are_named() {
         for (name, value) in [
             ("DEFAULT_ACCOUNT_ID", "12345"),
@@ -204,6 +275,7 @@ mod tests {
             ("IDEMPOTENCY_TTL_SECONDS", "soon"),
             ("LISTEN_ADDR", "localhost"),
             ("STORE", "memory"),
+            ("METRICS", "maybe"),
         ] {
             assert_eq!(config(&[(name, value)]).unwrap_err().name, name);
         }

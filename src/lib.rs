@@ -7,3 +7,4 @@ pub mod http;
 pub mod local;
 pub mod model;
 pub mod store;
+pub mod telemetry;

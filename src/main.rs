@@ -10,6 +10,7 @@ use cancel_lifecycle_execution::local;
 use cancel_lifecycle_execution::store::dynamodb::{self, load_sdk_config, schema};
 use cancel_lifecycle_execution::store::embedded::DEMO_EXECUTIONS;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, EmbeddedStore};
+use cancel_lifecycle_execution::telemetry::{self, Metrics, MetricsSink};
 use tracing::{error, info, warn};
 
 #[tokio::main]
@@ -17,13 +18,13 @@ async fn main() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
-            init_tracing(RunMode::Local);
+            telemetry::init_tracing(RunMode::Local);
             error!(%error, "cannot start");
             eprintln!("cancel-lifecycle-execution: {error}");
             return ExitCode::FAILURE;
         }
     };
-    init_tracing(config.mode);
+    telemetry::init_tracing(config.mode);
     let command = std::env::args().nth(1);
     let result = match command.as_deref() {
         Some("create-tables") => create_tables(&config).await,
@@ -39,21 +40,6 @@ async fn main() -> ExitCode {
             eprintln!("cancel-lifecycle-execution: {message}");
             ExitCode::FAILURE
         }
-    }
-}
-
-fn init_tracing(mode: RunMode) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match mode {
-        RunMode::Lambda => builder
-            .json()
-            .with_current_span(false)
-            .without_time()
-            .with_target(false)
-            .init(),
-        RunMode::Local => builder.with_writer(std::io::stderr).init(),
     }
 }
 
@@ -102,7 +88,15 @@ async fn run(config: Config) -> Result<(), String> {
 }
 
 async fn serve<S: CancelStore>(config: Config, store: S) -> Result<(), String> {
-    let app = Arc::new(App::new(store, config.default_account.clone()));
+    let mut app = App::new(store, config.default_account.clone());
+    if let Some(metrics) = &config.metrics {
+        app = app.with_metrics(Metrics::new(
+            metrics.namespace.clone(),
+            metrics.dimensions.clone(),
+            MetricsSink::Stdout,
+        ));
+    }
+    let app = Arc::new(app);
     match config.mode {
         RunMode::Lambda => {
             let handler = lambda_http::service_fn(move |request| {

@@ -7,26 +7,40 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
-use tracing::{error, info};
 
 use crate::error::ApiError;
 use crate::model::{AccountId, CancelRequest};
 use crate::store::dynamodb::calls::counting;
 use crate::store::{CancelStore, Outcome};
+use crate::telemetry::{token_digest, Metrics, RequestSummary};
+
+/// The operation's name in logs and metrics.
+pub const OPERATION: &str = "CancelLifecycleExecution";
 
 /// The one path this service answers.
 pub const CANCEL_PATH: &str = "/CancelLifecycleExecution";
 
-/// The service: a store and the account of unauthenticated callers, if any.
+/// The service: a store, the account of unauthenticated callers if any, and metrics if wanted.
 pub struct App<S> {
     store: S,
     default_account: Option<AccountId>,
+    metrics: Option<Metrics>,
 }
 
 /// What a request came to, before rendering.
 enum Answer {
-    Success { body: String, replayed: bool },
-    Failure(ApiError),
+    Success {
+        body: String,
+        replayed: bool,
+    },
+    /// The error, and for a store failure its cause (for the log only).
+    Failure(ApiError, Option<String>),
+}
+
+impl From<ApiError> for Answer {
+    fn from(error: ApiError) -> Self {
+        Self::Failure(error, None)
+    }
 }
 
 impl<S: CancelStore> App<S> {
@@ -34,7 +48,14 @@ impl<S: CancelStore> App<S> {
         Self {
             store,
             default_account,
+            metrics: None,
         }
+    }
+
+    /// Emits one EMF document per request.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     pub fn store(&self) -> &S {
@@ -45,42 +66,40 @@ impl<S: CancelStore> App<S> {
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let started = Instant::now();
         let request_id = identity::request_id(&request);
-        let (result, dynamodb_calls) = counting(self.cancel(&request)).await;
-        let (answer, request_facts) = match result {
-            Ok((answer, facts)) => (answer, Some(facts)),
-            Err(error) => (Answer::Failure(error), None),
-        };
-        let outcome = match &answer {
+        let ((answer, cancel), dynamodb_calls) = counting(self.cancel(&request)).await;
+        let (outcome, status, cause) = match &answer {
             Answer::Success {
                 replayed: false, ..
-            } => "Cancelled",
-            Answer::Success { replayed: true, .. } => "Replayed",
-            Answer::Failure(error) => error.name(),
+            } => ("Cancelled", 200, None),
+            Answer::Success { replayed: true, .. } => ("Replayed", 200, None),
+            Answer::Failure(error, cause) => (error.name(), error.status(), cause.as_deref()),
         };
-        info!(
-            request_id = %request_id,
-            operation = "CancelLifecycleExecution",
-            account_id = request_facts.as_ref().map(|r| r.account_id.as_str()),
-            lifecycle_execution_id = request_facts.as_ref().map(|r| r.lifecycle_execution_id.as_str()),
+        let summary = RequestSummary {
+            request_id: &request_id,
+            operation: OPERATION,
+            account_id: cancel.as_ref().map(|c| c.account_id.as_str()),
+            lifecycle_execution_id: cancel.as_ref().map(|c| c.lifecycle_execution_id.as_str()),
+            client_token_sha256: cancel
+                .as_ref()
+                .map(|c| token_digest(c.client_token.as_str())),
             outcome,
+            status,
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
             dynamodb_calls,
-            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-            "request"
-        );
+            cause,
+        };
+        summary.log();
+        if let Some(metrics) = &self.metrics {
+            metrics.emit(&summary);
+        }
         render(answer, &request_id)
     }
 
     /// Routes, authenticates, validates, then runs the store's atomic step.
-    async fn cancel(&self, request: &Request) -> Result<(Answer, CancelRequest), ApiError> {
-        route(request)?;
-        let account_id = identity::caller_account(request)?
-            .or_else(|| self.default_account.clone())
-            .ok_or_else(identity::forbidden)?;
-        let members = body::parse_members(request.body().as_ref())?;
-        let cancel = CancelRequest {
-            account_id,
-            client_token: members.client_token,
-            lifecycle_execution_id: members.lifecycle_execution_id,
+    async fn cancel(&self, request: &Request) -> (Answer, Option<CancelRequest>) {
+        let cancel = match self.validated(request) {
+            Ok(cancel) => cancel,
+            Err(error) => return (error.into(), None),
         };
         let answer = match self.store.cancel(&cancel, now_epoch_secs()).await {
             Ok(Outcome::Cancelled { response_body }) => Answer::Success {
@@ -92,14 +111,26 @@ impl<S: CancelStore> App<S> {
                 replayed: true,
             },
             Ok(Outcome::Refused(refusal)) => {
-                Answer::Failure(ApiError::refused(refusal, &cancel.lifecycle_execution_id))
+                ApiError::refused(refusal, &cancel.lifecycle_execution_id).into()
             }
             Err(store_error) => {
-                error!(cause = %store_error, lifecycle_execution_id = %cancel.lifecycle_execution_id, "store failure");
-                Answer::Failure(ApiError::from(&store_error))
+                Answer::Failure(ApiError::from(&store_error), Some(store_error.to_string()))
             }
         };
-        Ok((answer, cancel))
+        (answer, Some(cancel))
+    }
+
+    fn validated(&self, request: &Request) -> Result<CancelRequest, ApiError> {
+        route(request)?;
+        let account_id = identity::caller_account(request)?
+            .or_else(|| self.default_account.clone())
+            .ok_or_else(identity::forbidden)?;
+        let members = body::parse_members(request.body().as_ref())?;
+        Ok(CancelRequest {
+            account_id,
+            client_token: members.client_token,
+            lifecycle_execution_id: members.lifecycle_execution_id,
+        })
     }
 }
 
@@ -134,13 +165,13 @@ fn now_epoch_secs() -> i64 {
 
 /// An error response outside `App::handle` (a body refused before it was read).
 pub fn render_error(error: ApiError, request_id: &str) -> Response<Body> {
-    render(Answer::Failure(error), request_id)
+    render(error.into(), request_id)
 }
 
 fn render(answer: Answer, request_id: &str) -> Response<Body> {
     let (status, error_type, body) = match answer {
         Answer::Success { body, .. } => (StatusCode::OK, None, body),
-        Answer::Failure(error) => (
+        Answer::Failure(error, _) => (
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             Some(error.name()),
             error.body(),

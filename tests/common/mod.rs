@@ -17,6 +17,7 @@ use cancel_lifecycle_execution::cancel::TokenRecord;
 use cancel_lifecycle_execution::model::{
     AccountId, CancelRequest, ClientToken, LifecycleExecutionId,
 };
+use cancel_lifecycle_execution::store::dynamodb::calls::CountCalls;
 use cancel_lifecycle_execution::store::dynamodb::schema::create_tables;
 use cancel_lifecycle_execution::store::dynamodb::{retry_config, timeout_config, TableNames};
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, EmbeddedStore};
@@ -93,6 +94,8 @@ fn test_config(endpoint: &str, counter: &CallCounter) -> aws_sdk_dynamodb::confi
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .endpoint_url(endpoint)
         .interceptor(counter.clone())
+        // As on the service's own client: per-request counts for the log line.
+        .interceptor(CountCalls)
         .retry_config(retry_config())
 }
 

@@ -1,0 +1,202 @@
+//! The request summary log line and the EMF metrics document, parsed and checked for a
+//! success, a replay, a 400 and a 503.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use cancel_lifecycle_execution::http::App;
+use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore};
+use cancel_lifecycle_execution::telemetry::{json_subscriber, token_digest, Metrics, MetricsSink};
+use common::{
+    account, cancel_body, client_for, new_id, plain, unique_tables, Backend, CallCounter, Dynamo,
+    ACCOUNT, TTL_SECS,
+};
+use serde_json::Value;
+
+const PATH: &str = "/CancelLifecycleExecution";
+const TOKEN: &str = "Secret-Token-42";
+
+/// A buffer that the JSON logs and the EMF documents are written to.
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+
+    fn json_lines(&self) -> Vec<Value> {
+        self.text()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect()
+    }
+}
+
+/// Runs one request with JSON logs captured; returns (status, summary line, EMF document, all logs).
+async fn observe<S: CancelStore>(store: S, body: String) -> (u16, Value, Value, String) {
+    let logs = Buffer::default();
+    let metrics = Buffer::default();
+    let subscriber = json_subscriber(tracing_subscriber::EnvFilter::new("info"), {
+        let logs = logs.clone();
+        move || logs.clone()
+    });
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = App::new(store, Some(account(ACCOUNT))).with_metrics(Metrics::new(
+        "Test/Cancel".to_owned(),
+        vec!["Operation".to_owned(), "Outcome".to_owned()],
+        MetricsSink::Buffer(Arc::clone(&metrics.0)),
+    ));
+
+    let response = app.handle(plain("PUT", PATH, &body)).await;
+
+    let summaries: Vec<Value> = logs
+        .json_lines()
+        .into_iter()
+        .filter(|line| line["message"] == "request")
+        .collect();
+    assert_eq!(
+        summaries.len(),
+        1,
+        "exactly one summary line: {}",
+        logs.text()
+    );
+    let documents = metrics.json_lines();
+    assert_eq!(documents.len(), 1, "exactly one EMF document");
+    (
+        response.status().as_u16(),
+        summaries[0].clone(),
+        documents[0].clone(),
+        logs.text(),
+    )
+}
+
+fn assert_summary(line: &Value, id: &str, outcome: &str, status: u16, calls: u64) {
+    assert!(
+        line["request_id"].as_str().is_some_and(|r| !r.is_empty()),
+        "{line}"
+    );
+    assert_eq!(line["operation"], "CancelLifecycleExecution");
+    assert_eq!(line["account_id"], ACCOUNT);
+    assert_eq!(line["lifecycle_execution_id"], id);
+    assert_eq!(line["client_token_sha256"], token_digest(TOKEN));
+    assert_eq!(line["outcome"], outcome);
+    assert_eq!(line["status"], status);
+    assert!(
+        line["duration_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
+        "{line}"
+    );
+    assert_eq!(line["dynamodb_calls"], calls, "{line}");
+}
+
+fn assert_emf(document: &Value, outcome: &str, calls: u64) {
+    let directive = &document["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(directive["Namespace"], "Test/Cancel");
+    assert_eq!(
+        directive["Dimensions"],
+        serde_json::json!([["Operation", "Outcome"]])
+    );
+    let names: Vec<&str> = directive["Metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Requests", "Latency", "DynamoDBCalls"]);
+    assert!(document["_aws"]["Timestamp"]
+        .as_u64()
+        .is_some_and(|t| t > 1_600_000_000_000));
+    assert_eq!(document["Operation"], "CancelLifecycleExecution");
+    assert_eq!(document["Outcome"], outcome);
+    assert_eq!(document["Requests"], 1);
+    assert!(document["Latency"].as_f64().is_some());
+    assert_eq!(document["DynamoDBCalls"], calls);
+}
+
+#[tokio::test]
+async fn a_cancel_and_its_replay_are_logged_and_counted_with_one_dynamodb_call_each() {
+    let dynamo = Dynamo::start().await;
+    let id = new_id();
+    dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
+    let store = || {
+        DynamoDbStore::new(
+            dynamo.store.client().clone(),
+            dynamo.tables.clone(),
+            TTL_SECS,
+        )
+    };
+
+    let (status, line, emf, logs) = observe(store(), cancel_body(TOKEN, &id)).await;
+    assert_eq!(status, 200);
+    assert_summary(&line, &id, "Cancelled", 200, 1);
+    assert_emf(&emf, "Cancelled", 1);
+    assert!(
+        !logs.contains(TOKEN),
+        "the raw client token is never logged"
+    );
+
+    let (status, line, emf, _) = observe(store(), cancel_body(TOKEN, &id)).await;
+    assert_eq!(status, 200);
+    assert_summary(&line, &id, "Replayed", 200, 1);
+    assert_emf(&emf, "Replayed", 1);
+}
+
+#[tokio::test]
+async fn a_refusal_is_logged_and_counted_by_its_error_name() {
+    let dynamo = Dynamo::start().await;
+    let id = new_id();
+    dynamo.put_execution(&id, ACCOUNT, "SUCCESS").await;
+    let store = DynamoDbStore::new(
+        dynamo.store.client().clone(),
+        dynamo.tables.clone(),
+        TTL_SECS,
+    );
+
+    let (status, line, emf, _) = observe(store, cancel_body(TOKEN, &id)).await;
+
+    assert_eq!(status, 400);
+    assert_summary(&line, &id, "InvalidRequestException", 400, 1);
+    assert_eq!(line["level"], "INFO");
+    assert_emf(&emf, "InvalidRequestException", 1);
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_logged_with_its_cause_and_counted() {
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = client_for(
+        &format!("http://127.0.0.1:{closed_port}"),
+        &CallCounter::default(),
+    );
+    let store = DynamoDbStore::new(client, unique_tables(), TTL_SECS);
+    let id = new_id();
+
+    let (status, line, emf, logs) = observe(store, cancel_body(TOKEN, &id)).await;
+
+    assert_eq!(status, 503);
+    assert_summary(&line, &id, "ServiceUnavailableException", 503, 3);
+    assert_eq!(line["level"], "WARN");
+    assert!(
+        line["cause"]
+            .as_str()
+            .is_some_and(|c| c.contains("unavailable")),
+        "{line}"
+    );
+    assert_emf(&emf, "ServiceUnavailableException", 3);
+    assert!(!logs.contains(TOKEN));
+    assert!(!logs.to_ascii_lowercase().contains("secret_access_key"));
+}
