@@ -3,6 +3,7 @@
 pub mod cancel;
 pub mod config;
 pub mod error;
+pub mod get;
 pub mod http;
 pub mod local;
 pub mod model;

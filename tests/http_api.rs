@@ -75,7 +75,7 @@ async fn wrong_methods_and_unknown_paths_are_invalid_requests() {
         call(&app, plain("PUT", path, &body)).await.assert_error(
             400,
             "InvalidRequestException",
-            "This service has no operation at that path: use PUT /CancelLifecycleExecution.",
+            "This service has no operation at that path: use PUT /CancelLifecycleExecution or GET /GetLifecycleExecution.",
         );
     }
     assert_eq!(app.store().execution(&id).unwrap().status, "PENDING");
@@ -349,5 +349,112 @@ async fn a_wrong_method_in_an_event_is_an_invalid_request() {
     assert_eq!(
         answer.header("x-amzn-ErrorType"),
         Some("InvalidRequestException")
+    );
+}
+
+const GET_PATH: &str = "/GetLifecycleExecution";
+
+fn get_path(id: &str) -> String {
+    format!("{GET_PATH}?lifecycleExecutionId={id}")
+}
+
+#[tokio::test]
+async fn get_shows_the_execution_before_and_after_a_cancel() {
+    let app = app();
+    let id = seed(&app, ACCOUNT, "IN_PROGRESS");
+
+    let before = call(&app, plain("GET", &get_path(&id), "")).await;
+    call(&app, plain("PUT", PATH, &cancel_body("t", &id)))
+        .await
+        .assert_success(&id);
+    let after = call(&app, plain("GET", &get_path(&id), "")).await;
+
+    assert_eq!(before.status, 200, "{before:?}");
+    assert_eq!(before.header("content-type"), Some("application/json"));
+    assert!(before.header("x-amzn-RequestId").is_some());
+    assert_eq!(
+        before.json(),
+        serde_json::json!({"lifecycleExecution": {"lifecycleExecutionId": id, "state": {"status": "IN_PROGRESS"}}})
+    );
+    assert_eq!(
+        after.json(),
+        serde_json::json!({"lifecycleExecution": {"lifecycleExecutionId": id, "state": {
+            "status": "CANCELLING",
+            "reason": "Cancellation requested by CancelLifecycleExecution."
+        }}})
+    );
+}
+
+#[tokio::test]
+async fn get_of_a_missing_or_foreign_execution_is_the_same_client_error() {
+    let app = app();
+    let foreign = seed(&app, OTHER_ACCOUNT, "PENDING");
+    let missing = new_id();
+
+    for id in [&foreign, &missing] {
+        call(&app, plain("GET", &get_path(id), ""))
+            .await
+            .assert_error(
+                400,
+                "ClientException",
+                &format!("Lifecycle execution {id} was not found in this account."),
+            );
+    }
+}
+
+#[tokio::test]
+async fn get_validates_its_query_and_method_and_caller() {
+    let app = app();
+    let id = seed(&app, ACCOUNT, "PENDING");
+    call(&app, plain("GET", GET_PATH, "")).await.assert_error(
+        400,
+        "ClientException",
+        "lifecycleExecutionId is required.",
+    );
+    call(&app, plain("GET", &get_path("lce-1%0A"), ""))
+        .await
+        .assert_error(
+            400,
+            "ClientException",
+            &format!(
+                "lifecycleExecutionId must match the pattern {}.",
+                LifecycleExecutionId::PATTERN
+            ),
+        );
+    call(&app, plain("PUT", &get_path(&id), ""))
+        .await
+        .assert_error(
+            400,
+            "InvalidRequestException",
+            "GetLifecycleExecution takes the GET method.",
+        );
+    call(
+        &app_without_default_account(),
+        plain("GET", &get_path(&id), ""),
+    )
+    .await
+    .assert_error(
+        403,
+        "ForbiddenException",
+        "The request has no authenticated caller: sign it with AWS Signature Version 4.",
+    );
+}
+
+#[tokio::test]
+async fn get_in_a_rest_api_event_reads_the_query_string_parameters() {
+    let app = app_without_default_account();
+    let id = seed(&app, OTHER_ACCOUNT, "PENDING");
+    let mut value = rest_v1_event("GET", "", Some(OTHER_ACCOUNT));
+    value["path"] = GET_PATH.into();
+    value["resource"] = GET_PATH.into();
+    value["queryStringParameters"] = serde_json::json!({ "lifecycleExecutionId": id });
+    value["multiValueQueryStringParameters"] = serde_json::json!({ "lifecycleExecutionId": [id] });
+
+    let answer = call(&app, event(&value)).await;
+
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(
+        answer.json()["lifecycleExecution"]["state"]["status"],
+        "PENDING"
     );
 }

@@ -198,3 +198,78 @@ async fn database_failures_arrive_as_their_modeled_errors() {
         .await
         .expect("the cancel succeeds once the fault ends");
 }
+
+#[tokio::test]
+async fn get_lifecycle_execution_shows_the_status_before_and_after_a_cancel() {
+    use aws_sdk_imagebuilder::types::LifecycleExecutionStatus;
+    let (url, dynamo) = service_on_moto().await;
+    let id = new_id();
+    let arn = "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/keep-5";
+    dynamo
+        .put_finished_execution(&id, ACCOUNT, arn, 1_700_000_000, 1_700_000_600)
+        .await;
+    dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
+    let client = imagebuilder(&url);
+    let get = || {
+        client
+            .get_lifecycle_execution()
+            .lifecycle_execution_id(&id)
+            .send()
+    };
+
+    let before = get().await.expect("get succeeds");
+    cancel(&url, Some("then-get"), &id)
+        .await
+        .expect("cancel succeeds");
+    let after = get().await.expect("get succeeds");
+
+    let execution = before.lifecycle_execution().expect("an execution");
+    assert_eq!(execution.lifecycle_execution_id(), Some(id.as_str()));
+    let state = execution.state().expect("a state");
+    assert_eq!(state.status(), Some(&LifecycleExecutionStatus::InProgress));
+    assert!(before.request_id().is_some());
+    let state = after
+        .lifecycle_execution()
+        .and_then(|e| e.state())
+        .expect("a state");
+    assert_eq!(state.status(), Some(&LifecycleExecutionStatus::Cancelling));
+    assert_eq!(
+        state.reason(),
+        Some("Cancellation requested by CancelLifecycleExecution.")
+    );
+
+    let missing = client
+        .get_lifecycle_execution()
+        .lifecycle_execution_id(new_id())
+        .send()
+        .await
+        .expect_err("an unknown id is refused")
+        .into_service_error();
+    assert!(missing.is_client_exception(), "{missing:?}");
+    assert!(missing.request_id().is_some());
+}
+
+#[tokio::test]
+async fn get_lifecycle_execution_reads_the_engines_policy_and_timestamps() {
+    let (url, dynamo) = service_on_moto().await;
+    let id = new_id();
+    let arn = "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/keep-5";
+    dynamo
+        .put_finished_execution(&id, ACCOUNT, arn, 1_700_000_000, 1_700_000_600)
+        .await;
+
+    let output = imagebuilder(&url)
+        .get_lifecycle_execution()
+        .lifecycle_execution_id(&id)
+        .send()
+        .await
+        .expect("get succeeds");
+
+    let execution = output.lifecycle_execution().expect("an execution");
+    assert_eq!(execution.lifecycle_policy_arn(), Some(arn));
+    assert_eq!(
+        execution.start_time().map(|t| t.secs()),
+        Some(1_700_000_000)
+    );
+    assert_eq!(execution.end_time().map(|t| t.secs()), Some(1_700_000_600));
+}

@@ -3,6 +3,7 @@
 mod common;
 
 use cancel_lifecycle_execution::cancel::Refusal;
+use cancel_lifecycle_execution::get::ExecutionItem;
 use cancel_lifecycle_execution::model::ExecutionStatus;
 use cancel_lifecycle_execution::store::{CancelStore, Outcome, StoreError, CANCEL_STATUS_REASON};
 use common::{new_id, request, Backend, ACCOUNT, NOW, OTHER_ACCOUNT, TTL_SECS};
@@ -319,6 +320,42 @@ async fn an_unknown_stored_status_is_an_internal_failure_that_stores_nothing<B: 
     assert_eq!(backend.token_record_count().await, 0);
 }
 
+async fn get_returns_the_stored_execution_whoever_owns_it_and_nothing_for_a_missing_one<
+    B: Backend,
+>(
+    backend: B,
+) {
+    let id = new_id();
+    let arn = "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/keep-5";
+    backend
+        .put_finished_execution(&id, OTHER_ACCOUNT, arn, 1_700_000_000, 1_700_000_600)
+        .await;
+
+    let item = backend
+        .store()
+        .get_execution(&common::id(&id))
+        .await
+        .unwrap();
+    let missing = backend
+        .store()
+        .get_execution(&common::id(&new_id()))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        item,
+        Some(ExecutionItem {
+            account_id: OTHER_ACCOUNT.to_owned(),
+            status: Some("SUCCESS".to_owned()),
+            status_reason: Some("Done.".to_owned()),
+            lifecycle_policy_arn: Some(arn.to_owned()),
+            start_time_epoch_secs: Some(1_700_000_000.0),
+            end_time_epoch_secs: Some(1_700_000_600.0),
+        })
+    );
+    assert_eq!(missing, None);
+}
+
 macro_rules! contract {
     ($($scenario:ident),* $(,)?) => {
         mod embedded {
@@ -353,4 +390,5 @@ contract!(
     a_cancelling_execution_is_in_use,
     finished_executions_are_refused_with_their_status_and_left_alone,
     an_unknown_stored_status_is_an_internal_failure_that_stores_nothing,
+    get_returns_the_stored_execution_whoever_owns_it_and_nothing_for_a_missing_one,
 );

@@ -2,23 +2,59 @@
 
 pub mod body;
 pub mod identity;
+pub mod query;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 
+use crate::cancel::Refusal;
 use crate::error::ApiError;
-use crate::model::{AccountId, CancelRequest};
+use crate::get::{self, GetRequest};
+use crate::model::{AccountId, CancelRequest, LifecycleExecutionId};
 use crate::store::dynamodb::calls::counting;
-use crate::store::{CancelStore, Outcome};
+use crate::store::{CancelStore, Outcome, StoreError};
 use crate::telemetry::{token_digest, Metrics, RequestSummary};
 
-/// The operation's name in logs and metrics.
-pub const OPERATION: &str = "CancelLifecycleExecution";
+/// The operations this service answers, each at its own path and method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    CancelLifecycleExecution,
+    GetLifecycleExecution,
+}
 
-/// The one path this service answers.
+impl Operation {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::CancelLifecycleExecution => "CancelLifecycleExecution",
+            Self::GetLifecycleExecution => "GetLifecycleExecution",
+        }
+    }
+
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::CancelLifecycleExecution => CANCEL_PATH,
+            Self::GetLifecycleExecution => GET_PATH,
+        }
+    }
+
+    const fn method(self) -> Method {
+        match self {
+            Self::CancelLifecycleExecution => Method::PUT,
+            Self::GetLifecycleExecution => Method::GET,
+        }
+    }
+
+    fn at(path: &str) -> Option<Self> {
+        [Self::CancelLifecycleExecution, Self::GetLifecycleExecution]
+            .into_iter()
+            .find(|op| op.path() == path)
+    }
+}
+
 pub const CANCEL_PATH: &str = "/CancelLifecycleExecution";
+pub const GET_PATH: &str = "/GetLifecycleExecution";
 
 /// The service: a store, the account of unauthenticated callers if any, and metrics if wanted.
 pub struct App<S> {
@@ -29,10 +65,8 @@ pub struct App<S> {
 
 /// What a request came to, before rendering.
 enum Answer {
-    Success {
-        body: String,
-        replayed: bool,
-    },
+    /// A 200 body, and its outcome name for logs and metrics.
+    Success { body: String, outcome: &'static str },
     /// The error, and for a store failure its cause (for the log only).
     Failure(ApiError, Option<String>),
 }
@@ -41,6 +75,20 @@ impl From<ApiError> for Answer {
     fn from(error: ApiError) -> Self {
         Self::Failure(error, None)
     }
+}
+
+impl From<StoreError> for Answer {
+    fn from(error: StoreError) -> Self {
+        Self::Failure(ApiError::from(&error), Some(error.to_string()))
+    }
+}
+
+/// What the log line says about who asked for what.
+#[derive(Default)]
+struct Facts {
+    account_id: Option<AccountId>,
+    lifecycle_execution_id: Option<LifecycleExecutionId>,
+    client_token_sha256: Option<String>,
 }
 
 impl<S: CancelStore> App<S> {
@@ -66,22 +114,21 @@ impl<S: CancelStore> App<S> {
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let started = Instant::now();
         let request_id = identity::request_id(&request);
-        let ((answer, cancel), dynamodb_calls) = counting(self.cancel(&request)).await;
+        let operation = Operation::at(path(&request));
+        let ((answer, facts), dynamodb_calls) = counting(self.answer(operation, &request)).await;
         let (outcome, status, cause) = match &answer {
-            Answer::Success {
-                replayed: false, ..
-            } => ("Cancelled", 200, None),
-            Answer::Success { replayed: true, .. } => ("Replayed", 200, None),
+            Answer::Success { outcome, .. } => (*outcome, 200, None),
             Answer::Failure(error, cause) => (error.name(), error.status(), cause.as_deref()),
         };
         let summary = RequestSummary {
             request_id: &request_id,
-            operation: OPERATION,
-            account_id: cancel.as_ref().map(|c| c.account_id.as_str()),
-            lifecycle_execution_id: cancel.as_ref().map(|c| c.lifecycle_execution_id.as_str()),
-            client_token_sha256: cancel
+            operation: operation.map_or("Unknown", Operation::name),
+            account_id: facts.account_id.as_ref().map(AccountId::as_str),
+            lifecycle_execution_id: facts
+                .lifecycle_execution_id
                 .as_ref()
-                .map(|c| token_digest(c.client_token.as_str())),
+                .map(LifecycleExecutionId::as_str),
+            client_token_sha256: facts.client_token_sha256,
             outcome,
             status,
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
@@ -95,65 +142,121 @@ impl<S: CancelStore> App<S> {
         render(answer, &request_id)
     }
 
-    /// Routes, authenticates, validates, then runs the store's atomic step.
-    async fn cancel(&self, request: &Request) -> (Answer, Option<CancelRequest>) {
-        let cancel = match self.validated(request) {
-            Ok(cancel) => cancel,
-            Err(error) => return (error.into(), None),
+    async fn answer(&self, operation: Option<Operation>, request: &Request) -> (Answer, Facts) {
+        let Some(operation) = operation else {
+            return (
+                ApiError::InvalidRequest(
+                    "This service has no operation at that path: use PUT /CancelLifecycleExecution \
+                     or GET /GetLifecycleExecution."
+                        .into(),
+                )
+                .into(),
+                Facts::default(),
+            );
+        };
+        if request.method() != operation.method() {
+            let message = format!(
+                "{} takes the {} method.",
+                operation.name(),
+                operation.method()
+            );
+            return (
+                ApiError::InvalidRequest(message.into()).into(),
+                Facts::default(),
+            );
+        }
+        let account_id = match self.caller(request) {
+            Ok(account_id) => account_id,
+            Err(error) => return (error.into(), Facts::default()),
+        };
+        match operation {
+            Operation::CancelLifecycleExecution => self.cancel(account_id, request).await,
+            Operation::GetLifecycleExecution => self.get(account_id, request).await,
+        }
+    }
+
+    fn caller(&self, request: &Request) -> Result<AccountId, ApiError> {
+        identity::caller_account(request)?
+            .or_else(|| self.default_account.clone())
+            .ok_or_else(identity::forbidden)
+    }
+
+    /// Validates the body, then runs the store's one atomic step.
+    async fn cancel(&self, account_id: AccountId, request: &Request) -> (Answer, Facts) {
+        let members = match body::parse_members(request.body().as_ref()) {
+            Ok(members) => members,
+            Err(error) => {
+                let facts = Facts {
+                    account_id: Some(account_id),
+                    ..Facts::default()
+                };
+                return (error.into(), facts);
+            }
+        };
+        let cancel = CancelRequest {
+            account_id,
+            client_token: members.client_token,
+            lifecycle_execution_id: members.lifecycle_execution_id,
         };
         let answer = match self.store.cancel(&cancel, now_epoch_secs()).await {
             Ok(Outcome::Cancelled { response_body }) => Answer::Success {
                 body: response_body,
-                replayed: false,
+                outcome: "Cancelled",
             },
             Ok(Outcome::Replayed { response_body }) => Answer::Success {
                 body: response_body,
-                replayed: true,
+                outcome: "Replayed",
             },
             Ok(Outcome::Refused(refusal)) => {
                 ApiError::refused(refusal, &cancel.lifecycle_execution_id).into()
             }
-            Err(store_error) => {
-                Answer::Failure(ApiError::from(&store_error), Some(store_error.to_string()))
-            }
+            Err(store_error) => store_error.into(),
         };
-        (answer, Some(cancel))
+        let facts = Facts {
+            client_token_sha256: Some(token_digest(cancel.client_token.as_str())),
+            account_id: Some(cancel.account_id),
+            lifecycle_execution_id: Some(cancel.lifecycle_execution_id),
+        };
+        (answer, facts)
     }
 
-    fn validated(&self, request: &Request) -> Result<CancelRequest, ApiError> {
-        route(request)?;
-        let account_id = identity::caller_account(request)?
-            .or_else(|| self.default_account.clone())
-            .ok_or_else(identity::forbidden)?;
-        let members = body::parse_members(request.body().as_ref())?;
-        Ok(CancelRequest {
+    /// Validates the query, reads the execution once, shows it only to its own account.
+    async fn get(&self, account_id: AccountId, request: &Request) -> (Answer, Facts) {
+        let mut facts = Facts {
+            account_id: Some(account_id.clone()),
+            ..Facts::default()
+        };
+        let id = match query::execution_id(request.uri().query()) {
+            Ok(id) => id,
+            Err(error) => return (error.into(), facts),
+        };
+        facts.lifecycle_execution_id = Some(id.clone());
+        let get = GetRequest {
             account_id,
-            client_token: members.client_token,
-            lifecycle_execution_id: members.lifecycle_execution_id,
-        })
+            lifecycle_execution_id: id,
+        };
+        let answer = match self.store.get_execution(&get.lifecycle_execution_id).await {
+            Ok(item) => match get::answer(&get, item.as_ref()) {
+                Some(body) => Answer::Success {
+                    body,
+                    outcome: "Returned",
+                },
+                None => ApiError::refused(Refusal::NotFound, &get.lifecycle_execution_id).into(),
+            },
+            Err(store_error) => store_error.into(),
+        };
+        (answer, facts)
     }
 }
 
-/// `PUT /CancelLifecycleExecution`, and nothing else. API Gateway's stage prefix is not
-/// part of the route, so the raw path (without stage) wins where there is one.
-fn route(request: &Request) -> Result<(), ApiError> {
+/// The request path without API Gateway's stage prefix, where the event gives one.
+fn path(request: &Request) -> &str {
     let raw_path = request.raw_http_path();
-    let path = if raw_path.is_empty() {
+    if raw_path.is_empty() {
         request.uri().path()
     } else {
         raw_path
-    };
-    if path != CANCEL_PATH {
-        return Err(ApiError::InvalidRequest(
-            "This service has no operation at that path: use PUT /CancelLifecycleExecution.".into(),
-        ));
     }
-    if request.method() != Method::PUT {
-        return Err(ApiError::InvalidRequest(
-            "CancelLifecycleExecution takes the PUT method.".into(),
-        ));
-    }
-    Ok(())
 }
 
 fn now_epoch_secs() -> i64 {

@@ -15,7 +15,8 @@ use tracing::{instrument, warn};
 
 use super::{rfc3339_utc, CancelStore, Outcome, StoreError, CANCEL_STATUS_REASON};
 use crate::cancel::{decide, Decision, ExecutionRecord, TokenRecord};
-use crate::model::{CancelRequest, ExecutionStatus};
+use crate::get::{parse_timestamp, ExecutionItem};
+use crate::model::{CancelRequest, ExecutionStatus, LifecycleExecutionId};
 
 pub mod calls;
 pub mod schema;
@@ -212,20 +213,48 @@ impl CancelStore for DynamoDbStore {
         request: &CancelRequest,
         now_epoch_secs: i64,
     ) -> Result<Outcome, StoreError> {
-        tokio::time::timeout(
-            CANCEL_DEADLINE,
-            self.cancel_with_retries(request, now_epoch_secs),
-        )
+        within_deadline(self.cancel_with_retries(request, now_epoch_secs)).await
+    }
+
+    #[instrument(skip_all, fields(lifecycle_execution_id = %id))]
+    async fn get_execution(
+        &self,
+        id: &LifecycleExecutionId,
+    ) -> Result<Option<ExecutionItem>, StoreError> {
+        within_deadline(self.get_item(id)).await
+    }
+}
+
+/// Bounds one request's work on DynamoDB, retries included, to [`CANCEL_DEADLINE`].
+async fn within_deadline<T>(
+    work: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(CANCEL_DEADLINE, work)
         .await
         .unwrap_or_else(|_| {
             Err(StoreError::Unavailable(
                 format!("no answer within {CANCEL_DEADLINE:?}").into(),
             ))
         })
-    }
 }
 
 impl DynamoDbStore {
+    async fn get_item(
+        &self,
+        id: &LifecycleExecutionId,
+    ) -> Result<Option<ExecutionItem>, StoreError> {
+        let found = self
+            .client
+            .get_item()
+            .table_name(&self.tables.executions)
+            .key("lifecycleExecutionId", s(id.as_str()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify_sdk_error)?;
+        Ok(found.item().map(execution_item))
+    }
+
     async fn cancel_with_retries(
         &self,
         request: &CancelRequest,
@@ -375,6 +404,23 @@ fn token_record(item: &HashMap<String, AttributeValue>) -> Result<TokenRecord, S
             .to_owned(),
         expires_at_epoch_secs,
     })
+}
+
+/// An execution item for GetLifecycleExecution; timestamps as epoch seconds or RFC 3339.
+fn execution_item(item: &HashMap<String, AttributeValue>) -> ExecutionItem {
+    let time = |name: &str| match item.get(name) {
+        Some(AttributeValue::N(n) | AttributeValue::S(n)) => parse_timestamp(n),
+        _ => None,
+    };
+    let text = |name: &str| string_attr(item, name).map(str::to_owned);
+    ExecutionItem {
+        account_id: text("accountId").unwrap_or_default(),
+        status: text("status"),
+        status_reason: text("statusReason"),
+        lifecycle_policy_arn: text("lifecyclePolicyArn"),
+        start_time_epoch_secs: time("startTime"),
+        end_time_epoch_secs: time("endTime"),
+    }
 }
 
 fn execution_record(item: &HashMap<String, AttributeValue>) -> Result<ExecutionRecord, StoreError> {

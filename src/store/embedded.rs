@@ -5,6 +5,7 @@ use std::sync::{Mutex, PoisonError};
 
 use super::{rfc3339_utc, CancelStore, Outcome, StoreError, CANCEL_STATUS_REASON};
 use crate::cancel::{decide, Decision, ExecutionRecord, TokenRecord};
+use crate::get::ExecutionItem;
 use crate::model::{AccountId, CancelRequest, ExecutionStatus, LifecycleExecutionId};
 
 /// An execution as the embedded store keeps it.
@@ -14,6 +15,22 @@ pub struct StoredExecution {
     pub status: String,
     pub status_reason: Option<String>,
     pub cancel_requested_at: Option<String>,
+    pub lifecycle_policy_arn: Option<String>,
+    pub start_time_epoch_secs: Option<i64>,
+    pub end_time_epoch_secs: Option<i64>,
+}
+
+impl StoredExecution {
+    fn item(&self) -> ExecutionItem {
+        ExecutionItem {
+            account_id: self.account_id.clone(),
+            status: Some(self.status.clone()),
+            status_reason: self.status_reason.clone(),
+            lifecycle_policy_arn: self.lifecycle_policy_arn.clone(),
+            start_time_epoch_secs: self.start_time_epoch_secs.map(|t| t as f64),
+            end_time_epoch_secs: self.end_time_epoch_secs.map(|t| t as f64),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -49,15 +66,23 @@ impl EmbeddedStore {
 
     /// Adds or replaces an execution with any status string, as a buggy engine might write.
     pub fn put_raw_execution(&self, id: &str, account_id: &str, status: &str) {
-        self.lock().executions.insert(
-            id.to_owned(),
+        self.put_stored_execution(
+            id,
             StoredExecution {
                 account_id: account_id.to_owned(),
                 status: status.to_owned(),
                 status_reason: None,
                 cancel_requested_at: None,
+                lifecycle_policy_arn: None,
+                start_time_epoch_secs: None,
+                end_time_epoch_secs: None,
             },
         );
+    }
+
+    /// Adds or replaces an execution with every attribute given.
+    pub fn put_stored_execution(&self, id: &str, execution: StoredExecution) {
+        self.lock().executions.insert(id.to_owned(), execution);
     }
 
     /// The execution as stored now.
@@ -131,7 +156,21 @@ impl CancelStore for EmbeddedStore {
     ) -> Result<Outcome, StoreError> {
         self.cancel_now(request, now_epoch_secs)
     }
+
+    async fn get_execution(
+        &self,
+        id: &LifecycleExecutionId,
+    ) -> Result<Option<ExecutionItem>, StoreError> {
+        Ok(self
+            .lock()
+            .executions
+            .get(id.as_str())
+            .map(StoredExecution::item))
+    }
 }
+
+/// When the first demo execution started (2026-11-30T00:00:00Z); the others a minute apart.
+pub const DEMO_START_EPOCH_SECS: i64 = 1_764_460_800;
 
 /// The executions `cargo run` starts with, so that a newcomer has something to cancel.
 pub const DEMO_EXECUTIONS: [(&str, ExecutionStatus); 5] = [
@@ -158,13 +197,26 @@ pub const DEMO_EXECUTIONS: [(&str, ExecutionStatus); 5] = [
 ];
 
 impl EmbeddedStore {
-    /// A store holding [`DEMO_EXECUTIONS`], all owned by `account`.
+    /// A store holding [`DEMO_EXECUTIONS`], all owned by `account`, started on
+    /// [`DEMO_START_EPOCH_SECS`] under one demo lifecycle policy.
     pub fn with_demo_executions(idempotency_ttl_secs: i64, account: &AccountId) -> Self {
         let store = Self::new(idempotency_ttl_secs);
-        for (id, status) in DEMO_EXECUTIONS {
-            if let Ok(id) = LifecycleExecutionId::try_from(id.to_owned()) {
-                store.put_execution(&id, account, status);
-            }
+        for (n, (id, status)) in (0_i64..).zip(DEMO_EXECUTIONS) {
+            let start = DEMO_START_EPOCH_SECS + 60 * n;
+            store.put_stored_execution(
+                id,
+                StoredExecution {
+                    account_id: account.as_str().to_owned(),
+                    status: status.as_str().to_owned(),
+                    status_reason: None,
+                    cancel_requested_at: None,
+                    lifecycle_policy_arn: Some(format!(
+                        "arn:aws:imagebuilder:us-east-1:{account}:lifecycle-policy/demo-keep-latest-5"
+                    )),
+                    start_time_epoch_secs: Some(start),
+                    end_time_epoch_secs: status.is_terminal().then_some(start + 600),
+                },
+            );
         }
         store
     }

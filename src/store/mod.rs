@@ -6,7 +6,8 @@ pub mod embedded;
 use std::future::Future;
 
 use crate::cancel::Refusal;
-use crate::model::CancelRequest;
+use crate::get::ExecutionItem;
+use crate::model::{CancelRequest, LifecycleExecutionId};
 
 pub use dynamodb::DynamoDbStore;
 pub use embedded::EmbeddedStore;
@@ -49,6 +50,12 @@ pub trait CancelStore: Send + Sync + 'static {
         request: &CancelRequest,
         now_epoch_secs: i64,
     ) -> impl Future<Output = Result<Outcome, StoreError>> + Send;
+
+    /// The execution item as it is now (one consistent read), whoever owns it.
+    fn get_execution(
+        &self,
+        id: &LifecycleExecutionId,
+    ) -> impl Future<Output = Result<Option<ExecutionItem>, StoreError>> + Send;
 }
 
 /// The reason written to `statusReason` on cancel.

@@ -152,6 +152,15 @@ pub trait Backend {
     type Store: CancelStore;
     fn store(&self) -> &Self::Store;
     async fn put_execution(&self, id: &str, account_id: &str, status: &str);
+    /// An execution with a policy, started at `start` and ended at `end` (epoch seconds).
+    async fn put_finished_execution(
+        &self,
+        id: &str,
+        account_id: &str,
+        policy_arn: &str,
+        start: i64,
+        end: i64,
+    );
     async fn execution(&self, id: &str) -> Option<SeenExecution>;
     async fn token_record(&self, key: &str) -> Option<TokenRecord>;
     async fn token_record_count(&self) -> usize;
@@ -174,6 +183,28 @@ impl Backend for Embedded {
 
     async fn put_execution(&self, id: &str, account_id: &str, status: &str) {
         self.0.put_raw_execution(id, account_id, status);
+    }
+
+    async fn put_finished_execution(
+        &self,
+        id: &str,
+        account_id: &str,
+        policy_arn: &str,
+        start: i64,
+        end: i64,
+    ) {
+        self.0.put_stored_execution(
+            id,
+            cancel_lifecycle_execution::store::embedded::StoredExecution {
+                account_id: account_id.to_owned(),
+                status: "SUCCESS".to_owned(),
+                status_reason: Some("Done.".to_owned()),
+                cancel_requested_at: None,
+                lifecycle_policy_arn: Some(policy_arn.to_owned()),
+                start_time_epoch_secs: Some(start),
+                end_time_epoch_secs: Some(end),
+            },
+        );
     }
 
     async fn execution(&self, id: &str) -> Option<SeenExecution> {
@@ -282,6 +313,42 @@ impl Backend for Dynamo {
                 AttributeValue::S(account_id.to_owned()),
             ),
             ("status".to_owned(), AttributeValue::S(status.to_owned())),
+        ]);
+        self.put_item(&self.tables.executions, item).await;
+    }
+
+    async fn put_finished_execution(
+        &self,
+        id: &str,
+        account_id: &str,
+        policy_arn: &str,
+        start: i64,
+        end: i64,
+    ) {
+        // As an engine might: start as epoch seconds, end as RFC 3339.
+        let end = aws_sdk_dynamodb::primitives::DateTime::from_secs(end)
+            .fmt(aws_sdk_dynamodb::primitives::DateTimeFormat::DateTime)
+            .expect("a formattable time");
+        let item = HashMap::from([
+            (
+                "lifecycleExecutionId".to_owned(),
+                AttributeValue::S(id.to_owned()),
+            ),
+            (
+                "accountId".to_owned(),
+                AttributeValue::S(account_id.to_owned()),
+            ),
+            ("status".to_owned(), AttributeValue::S("SUCCESS".to_owned())),
+            (
+                "statusReason".to_owned(),
+                AttributeValue::S("Done.".to_owned()),
+            ),
+            (
+                "lifecyclePolicyArn".to_owned(),
+                AttributeValue::S(policy_arn.to_owned()),
+            ),
+            ("startTime".to_owned(), AttributeValue::N(start.to_string())),
+            ("endTime".to_owned(), AttributeValue::S(end)),
         ]);
         self.put_item(&self.tables.executions, item).await;
     }

@@ -78,6 +78,11 @@ def test_boto3_sees_each_database_failure_as_its_modeled_exception(faulty_servic
 
 
 def aws(url, *args):
+    return cli(url, "cancel-lifecycle-execution", *args)
+
+
+def cli(url, command, *args):
+    """`aws imagebuilder COMMAND` against `url`, one attempt, no local AWS configuration."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
@@ -88,7 +93,7 @@ def aws(url, *args):
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     }
     return subprocess.run(
-        [str(AWS_CLI), "imagebuilder", "cancel-lifecycle-execution", "--endpoint-url", url, *args],
+        [str(AWS_CLI), "imagebuilder", command, "--endpoint-url", url, *args],
         env=env,
         capture_output=True,
         text=True,
@@ -97,8 +102,8 @@ def aws(url, *args):
 
 
 def cli_failure_code():
-    version = subprocess.run([str(AWS_CLI), "--version"], capture_output=True, text=True).stdout
-    version += subprocess.run([str(AWS_CLI), "--version"], capture_output=True, text=True).stderr
+    answer = subprocess.run([str(AWS_CLI), "--version"], capture_output=True, text=True)
+    version = answer.stdout + answer.stderr
     return 254 if version.startswith("aws-cli/2") else 255
 
 
@@ -145,3 +150,33 @@ def test_the_aws_cli_reports_each_database_failure_by_name(faulty_service, table
     ]:
         fault.set(mode)
         assert_cli_error(aws(url, "--lifecycle-execution-id", execution_id), name)
+
+
+def test_boto3_get_shows_the_status_before_and_after_a_cancel(service_on_moto, tables):
+    client = imagebuilder(service_on_moto)
+    execution_id = tables.put_execution("IN_PROGRESS")
+
+    before = client.get_lifecycle_execution(lifecycleExecutionId=execution_id)["lifecycleExecution"]
+    client.cancel_lifecycle_execution(lifecycleExecutionId=execution_id)
+    after = client.get_lifecycle_execution(lifecycleExecutionId=execution_id)["lifecycleExecution"]
+
+    assert before["lifecycleExecutionId"] == execution_id
+    assert before["state"] == {"status": "IN_PROGRESS"}
+    assert after["state"]["status"] == "CANCELLING"
+    with pytest.raises(client.exceptions.ClientException):
+        client.get_lifecycle_execution(lifecycleExecutionId=new_id())
+
+
+def get_with_cli(url, *args):
+    return cli(url, "get-lifecycle-execution", *args)
+
+
+def test_the_aws_cli_gets_the_status_after_a_cancel_and_reports_unknown_ids(service_on_moto, tables):
+    execution_id = tables.put_execution("PENDING")
+    assert aws(service_on_moto, "--lifecycle-execution-id", execution_id).returncode == 0
+
+    result = get_with_cli(service_on_moto, "--lifecycle-execution-id", execution_id)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["lifecycleExecution"]["state"]["status"] == "CANCELLING"
+    assert_cli_error(get_with_cli(service_on_moto, "--lifecycle-execution-id", new_id()), "ClientException")
