@@ -7,7 +7,7 @@
 
     measure_startup.py --binary target/release/cancel-lifecycle-execution --moto http://127.0.0.1:5000 [--runs 30]
 
-Prints the median, p90 and min of each, in milliseconds. Standard library only.
+Prints the median, p90 and min of each, in milliseconds. Needs boto3 (run it with .venv/bin/python).
 """
 import argparse
 import json
@@ -56,10 +56,12 @@ def free_port():
 
 def first_answer(binary, env, moto, tables):
     execution_id = "lce-%s-%s-%s-%s-%s" % tuple(uuid.uuid4().hex[a:b] for a, b in ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32)))
-    put = json.dumps({"TableName": tables[0], "Item": {"lifecycleExecutionId": {"S": execution_id}, "accountId": {"S": "123456789012"}, "status": {"S": "PENDING"}}})
-    dynamodb(moto, "PutItem", put)
+    dynamodb(moto).put_item(
+        TableName=tables[0],
+        Item={"lifecycleExecutionId": {"S": execution_id}, "accountId": {"S": "123456789012"}, "status": {"S": "PENDING"}},
+    )
     port = free_port()
-    body = json.dumps({"clientToken": "cold", "lifecycleExecutionId": execution_id}).encode()
+    body = json.dumps({"clientToken": execution_id[4:36], "lifecycleExecutionId": execution_id}).encode()
     started = time.perf_counter()
     process = subprocess.Popen([binary], env={**env, "LISTEN_ADDR": f"127.0.0.1:{port}"}, stdout=subprocess.DEVNULL)
     try:
@@ -113,19 +115,12 @@ def lambda_ready(binary, env):
     return took
 
 
-def dynamodb(moto, target, body):
-    request = urllib.request.Request(
-        moto,
-        data=body.encode(),
-        method="POST",
-        headers={
-            "X-Amz-Target": f"DynamoDB_20120810.{target}",
-            "Content-Type": "application/x-amz-json-1.0",
-            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x",
-        },
+def dynamodb(moto):
+    import boto3  # from .venv (make venv)
+
+    return boto3.client(
+        "dynamodb", endpoint_url=moto, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
     )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read() or b"{}")
 
 
 def summary(name, seconds):

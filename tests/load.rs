@@ -2,7 +2,11 @@
 //! own executions, with retries of the same token mixed in. Nothing may be lost or doubled.
 //!
 //! Short by default (as in `make test`). Longer, with figures:
-//! `LOAD_SECONDS=60 LOAD_CLIENTS=32 scripts/with-moto.sh cargo test --release --test load -- --nocapture`
+//! `LOAD_SECONDS=60 LOAD_CLIENTS=16 scripts/with-moto.sh cargo test --test load -- --nocapture`
+//!
+//! With `LOAD_BINARY=target/release/cancel-lifecycle-execution` the load goes to that binary
+//! (local mode, on the same moto) instead of an in-process server, and the test prints the
+//! binary's peak resident memory (VmHWM) at the end.
 
 mod common;
 
@@ -22,6 +26,67 @@ fn setting(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// The service binary in local mode on the test's tables; killed when dropped.
+struct ServiceProcess {
+    child: std::process::Child,
+    address: String,
+}
+
+impl ServiceProcess {
+    fn start(path: &str, dynamo: &Dynamo) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(path)
+            .env_clear()
+            .envs([
+                ("LISTEN_ADDR", "127.0.0.1:0"),
+                (
+                    "AWS_ENDPOINT_URL_DYNAMODB",
+                    common::moto_endpoint().as_str(),
+                ),
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_ACCESS_KEY_ID", "test"),
+                ("AWS_SECRET_ACCESS_KEY", "test"),
+                ("EXECUTIONS_TABLE", dynamo.tables.executions.as_str()),
+                ("IDEMPOTENCY_TABLE", dynamo.tables.idempotency.as_str()),
+                ("DEFAULT_ACCOUNT_ID", ACCOUNT),
+                ("RUST_LOG", "warn"),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {path}: {e}"));
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("the binary prints its address");
+        let address = line
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .expect("an address")
+            .to_owned();
+        Self { child, address }
+    }
+
+    fn peak_memory(&self) -> String {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
+            })
+            .unwrap_or_else(|| "unknown".to_owned())
+    }
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[derive(Default)]
 struct ClientReport {
     latencies: Vec<Duration>,
@@ -34,13 +99,21 @@ async fn concurrent_clients_with_retries_lose_nothing_and_cancel_each_execution_
     let seconds = setting("LOAD_SECONDS", 3);
     let clients = setting("LOAD_CLIENTS", 8);
     let dynamo = Arc::new(Dynamo::start().await);
-    let store = DynamoDbStore::new(
-        dynamo.store.client().clone(),
-        dynamo.tables.clone(),
-        TTL_SECS,
-    );
-    let url = serve(App::new(store, Some(account(ACCOUNT)))).await;
-    let address = url.trim_start_matches("http://").to_owned();
+    let binary = std::env::var("LOAD_BINARY")
+        .ok()
+        .map(|path| ServiceProcess::start(&path, &dynamo));
+    let address = match &binary {
+        Some(process) => process.address.clone(),
+        None => {
+            let store = DynamoDbStore::new(
+                dynamo.store.client().clone(),
+                dynamo.tables.clone(),
+                TTL_SECS,
+            );
+            let url = serve(App::new(store, Some(account(ACCOUNT)))).await;
+            url.trim_start_matches("http://").to_owned()
+        }
+    };
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
 
@@ -113,6 +186,13 @@ async fn concurrent_clients_with_retries_lose_nothing_and_cancel_each_execution_
         latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
         cancelled.len(),
     );
+
+    if let Some(process) = &binary {
+        println!(
+            "load: the binary's peak resident memory (VmHWM): {}",
+            process.peak_memory()
+        );
+    }
 
     assert!(!cancelled.is_empty(), "the load test cancelled nothing");
     assert_eq!(
