@@ -6,12 +6,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
+use cancel_lifecycle_execution::cancel::Refusal;
 use cancel_lifecycle_execution::http::App;
+use cancel_lifecycle_execution::store::dynamodb::calls::counting;
 use cancel_lifecycle_execution::store::dynamodb::schema::create_tables;
-use cancel_lifecycle_execution::store::DynamoDbStore;
+use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, Outcome};
 use common::{
-    account, call, cancel_body, client_for, new_id, plain, unique_tables, Backend, CallCounter,
-    Dynamo, ACCOUNT, TTL_SECS,
+    account, call, cancel_body, client_for, new_id, plain, request, unique_tables, Backend, Dynamo,
+    ACCOUNT, NOW, TTL_SECS,
 };
 
 const PATH: &str = "/CancelLifecycleExecution";
@@ -82,33 +84,35 @@ async fn thirty_two_simultaneous_distinct_tokens_give_one_cancel_and_thirty_one_
 
 #[tokio::test]
 async fn a_new_cancel_a_replay_and_a_mismatch_each_cost_one_dynamodb_call() {
-    let (app, dynamo) = app_on_moto().await;
+    let dynamo = Dynamo::start().await;
     let (id, other) = (new_id(), new_id());
     dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
     dynamo.put_execution(&other, ACCOUNT, "IN_PROGRESS").await;
-    let calls = &dynamo.calls;
-    assert_eq!(calls.count(), 0);
+    // The service's own counter (the one its log line reports): every request the SDK sends
+    // inside one cancel, retries included.
+    let cancel = |token: &str, id: &str| {
+        let request = request(ACCOUNT, token, id);
+        let store = &dynamo.store;
+        counting(async move { store.cancel(&request, NOW).await })
+    };
 
-    call(&app, plain("PUT", PATH, &cancel_body("counted", &id)))
-        .await
-        .assert_success(&id);
-    assert_eq!(calls.count(), 1, "new cancel");
+    let (new, new_calls) = cancel("counted", &id).await;
+    let (replay, replay_calls) = cancel("counted", &id).await;
+    let (mismatch, mismatch_calls) = cancel("counted", &other).await;
+    let (missing, missing_calls) = cancel("fresh", &new_id()).await;
 
-    call(&app, plain("PUT", PATH, &cancel_body("counted", &id)))
-        .await
-        .assert_success(&id);
-    assert_eq!(calls.count(), 2, "replay");
-
-    let mismatch = call(&app, plain("PUT", PATH, &cancel_body("counted", &other))).await;
+    assert!(matches!(new, Ok(Outcome::Cancelled { .. })), "{new:?}");
+    assert!(matches!(replay, Ok(Outcome::Replayed { .. })), "{replay:?}");
     assert_eq!(
-        mismatch.header("x-amzn-ErrorType"),
-        Some("IdempotentParameterMismatchException")
+        mismatch.unwrap(),
+        Outcome::Refused(Refusal::ParameterMismatch)
     );
-    assert_eq!(calls.count(), 3, "mismatch");
-
-    let missing = call(&app, plain("PUT", PATH, &cancel_body("fresh", &new_id()))).await;
-    assert_eq!(missing.header("x-amzn-ErrorType"), Some("ClientException"));
-    assert_eq!(calls.count(), 4, "not found");
+    assert_eq!(missing.unwrap(), Outcome::Refused(Refusal::NotFound));
+    assert_eq!(
+        [new_calls, replay_calls, mismatch_calls, missing_calls],
+        [1, 1, 1, 1],
+        "calls for a new cancel, a replay, a mismatch, a missing execution"
+    );
 }
 
 #[tokio::test]
@@ -173,7 +177,7 @@ async fn a_cancel_leaves_the_engines_other_attributes_untouched() {
 
 #[tokio::test]
 async fn create_tables_enables_ttl_and_is_a_no_op_the_second_time() {
-    let client = client_for(&common::moto_endpoint(), &CallCounter::default());
+    let client = client_for(&common::moto_endpoint());
     let tables = unique_tables();
 
     create_tables(&client, &tables)
@@ -213,7 +217,7 @@ async fn create_tables_enables_ttl_and_is_a_no_op_the_second_time() {
 
 #[tokio::test]
 async fn a_missing_table_is_a_service_exception_that_names_no_table() {
-    let client = client_for(&common::moto_endpoint(), &CallCounter::default());
+    let client = client_for(&common::moto_endpoint());
     let tables = unique_tables();
     let app = App::new(
         DynamoDbStore::new(client, tables.clone(), TTL_SECS),
@@ -236,10 +240,7 @@ async fn an_unreachable_dynamodb_is_service_unavailable() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let client = client_for(
-        &format!("http://127.0.0.1:{closed_port}"),
-        &CallCounter::default(),
-    );
+    let client = client_for(&format!("http://127.0.0.1:{closed_port}"));
     let app = App::new(
         DynamoDbStore::new(client, unique_tables(), TTL_SECS),
         Some(account(ACCOUNT)),
@@ -265,7 +266,7 @@ async fn a_dynamodb_that_never_answers_is_service_unavailable() {
             held.push(stream);
         }
     });
-    let client = client_for(&format!("http://{address}"), &CallCounter::default());
+    let client = client_for(&format!("http://{address}"));
     let app = App::new(
         DynamoDbStore::new(client, unique_tables(), TTL_SECS),
         Some(account(ACCOUNT)),

@@ -11,8 +11,8 @@ use cancel_lifecycle_execution::store::dynamodb::CANCEL_DEADLINE;
 use cancel_lifecycle_execution::store::DynamoDbStore;
 use common::fault::FaultyDynamoDb;
 use common::{
-    account, call, cancel_body, client_for, new_id, plain, Answer, Backend, CallCounter, Dynamo,
-    ACCOUNT, TTL_SECS,
+    account, call, cancel_body, client_for, new_id, plain, Answer, Backend, Dynamo, ACCOUNT,
+    TTL_SECS,
 };
 
 const PATH: &str = "/CancelLifecycleExecution";
@@ -28,7 +28,7 @@ struct Rig {
 async fn rig() -> Rig {
     let dynamo = Dynamo::start().await;
     let faulty = FaultyDynamoDb::start();
-    let client = client_for(&faulty.endpoint, &CallCounter::default());
+    let client = client_for(&faulty.endpoint);
     let store = DynamoDbStore::new(client, dynamo.tables.clone(), TTL_SECS);
     let id = new_id();
     dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
@@ -177,10 +177,7 @@ async fn a_refused_connection_gives_503_and_the_next_request_succeeds_once_dynam
         .unwrap()
         .port();
     let down = DynamoDbStore::new(
-        client_for(
-            &format!("http://127.0.0.1:{closed_port}"),
-            &CallCounter::default(),
-        ),
+        client_for(&format!("http://127.0.0.1:{closed_port}")),
         dynamo.tables.clone(),
         TTL_SECS,
     );

@@ -148,7 +148,7 @@ async fn create_tables_then_serve_on_moto_cancels_a_seeded_execution() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let dynamo_client = common::client_for(&endpoint, &common::CallCounter::default());
+    let dynamo_client = common::client_for(&endpoint);
     let id = new_id();
     dynamo_client
         .put_item()

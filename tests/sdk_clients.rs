@@ -11,7 +11,7 @@ use aws_sdk_imagebuilder::operation::RequestId;
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::DynamoDbStore;
 use common::fault::{serve, FaultyDynamoDb};
-use common::{account, client_for, new_id, Backend, CallCounter, Dynamo, ACCOUNT, TTL_SECS};
+use common::{account, client_for, new_id, Backend, Dynamo, ACCOUNT, TTL_SECS};
 
 type Outcome = Result<CancelLifecycleExecutionOutput, SdkError<CancelLifecycleExecutionError>>;
 type IsVariant = fn(&CancelLifecycleExecutionError) -> bool;
@@ -154,7 +154,7 @@ async fn a_caller_without_identity_or_default_account_gets_forbidden() {
 async fn service_on_faulty_dynamodb() -> (String, FaultyDynamoDb, Dynamo) {
     let dynamo = Dynamo::start().await;
     let faulty = FaultyDynamoDb::start();
-    let client = client_for(&faulty.endpoint, &CallCounter::default());
+    let client = client_for(&faulty.endpoint);
     let store = DynamoDbStore::new(client, dynamo.tables.clone(), TTL_SECS);
     (
         serve(App::new(store, Some(account(ACCOUNT)))).await,

@@ -9,8 +9,8 @@ use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore};
 use cancel_lifecycle_execution::telemetry::{json_subscriber, token_digest, Metrics, MetricsSink};
 use common::{
-    account, cancel_body, client_for, new_id, plain, unique_tables, Backend, CallCounter, Dynamo,
-    ACCOUNT, TTL_SECS,
+    account, cancel_body, client_for, new_id, plain, unique_tables, Backend, Dynamo, ACCOUNT,
+    TTL_SECS,
 };
 use serde_json::Value;
 
@@ -178,10 +178,7 @@ async fn an_unreachable_database_is_logged_with_its_cause_and_counted() {
         .local_addr()
         .unwrap()
         .port();
-    let client = client_for(
-        &format!("http://127.0.0.1:{closed_port}"),
-        &CallCounter::default(),
-    );
+    let client = client_for(&format!("http://127.0.0.1:{closed_port}"));
     let store = DynamoDbStore::new(client, unique_tables(), TTL_SECS);
     let id = new_id();
 

@@ -556,47 +556,34 @@ mod tests {
 
     #[test]
     fn service_errors_are_classified_by_code() {
+        use aws_sdk_dynamodb::error::ErrorMetadata;
         use aws_sdk_dynamodb::types::error::{
             InternalServerError, ProvisionedThroughputExceededException, ResourceNotFoundException,
         };
+        let meta = |code: &str| ErrorMetadata::builder().code(code).build();
         let throttled = TransactWriteItemsError::ProvisionedThroughputExceededException(
             ProvisionedThroughputExceededException::builder()
-                .message("slow down")
-                .meta(
-                    aws_sdk_dynamodb::error::ErrorMetadata::builder()
-                        .code("ProvisionedThroughputExceededException")
-                        .build(),
-                )
+                .meta(meta("ProvisionedThroughputExceededException"))
+                .build(),
+        );
+        let internal = TransactWriteItemsError::InternalServerError(
+            InternalServerError::builder()
+                .meta(meta("InternalServerError"))
+                .build(),
+        );
+        let missing = TransactWriteItemsError::ResourceNotFoundException(
+            ResourceNotFoundException::builder()
+                .meta(meta("ResourceNotFoundException"))
                 .build(),
         );
         assert!(matches!(
             classify_service_error(throttled),
             StoreError::Throttled(_)
         ));
-        let internal = TransactWriteItemsError::InternalServerError(
-            InternalServerError::builder()
-                .message("oops")
-                .meta(
-                    aws_sdk_dynamodb::error::ErrorMetadata::builder()
-                        .code("InternalServerError")
-                        .build(),
-                )
-                .build(),
-        );
         assert!(matches!(
             classify_service_error(internal),
             StoreError::Unavailable(_)
         ));
-        let missing = TransactWriteItemsError::ResourceNotFoundException(
-            ResourceNotFoundException::builder()
-                .message("no table")
-                .meta(
-                    aws_sdk_dynamodb::error::ErrorMetadata::builder()
-                        .code("ResourceNotFoundException")
-                        .build(),
-                )
-                .build(),
-        );
         assert!(matches!(
             classify_service_error(missing),
             StoreError::Internal(_)

@@ -5,12 +5,8 @@ pub mod fault;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{
-    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
-};
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use cancel_lifecycle_execution::cancel::TokenRecord;
@@ -40,35 +36,10 @@ pub fn moto_endpoint() -> String {
     }
 }
 
-/// Counts every HTTP request the SDK sends, retries included.
-#[derive(Debug, Clone, Default)]
-pub struct CallCounter(Arc<AtomicUsize>);
-
-impl CallCounter {
-    pub fn count(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-impl Intercept for CallCounter {
-    fn name(&self) -> &'static str {
-        "CallCounter"
-    }
-
-    fn read_before_transmit(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-}
-
-/// A client for `endpoint` with test credentials and the service's own timeouts, counting calls.
-pub fn client_for(endpoint: &str, counter: &CallCounter) -> Client {
-    let config = test_config(endpoint, counter)
+/// A client for `endpoint` with test credentials and the service's own timeouts and call
+/// counter (`calls::counting` reads it).
+pub fn client_for(endpoint: &str) -> Client {
+    let config = test_config(endpoint)
         .timeout_config(timeout_config())
         .build();
     Client::from_conf(config)
@@ -80,20 +51,15 @@ pub fn admin_client(endpoint: &str) -> Client {
     let patient = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
         .operation_timeout(std::time::Duration::from_secs(60))
         .build();
-    Client::from_conf(
-        test_config(endpoint, &CallCounter::default())
-            .timeout_config(patient)
-            .build(),
-    )
+    Client::from_conf(test_config(endpoint).timeout_config(patient).build())
 }
 
-fn test_config(endpoint: &str, counter: &CallCounter) -> aws_sdk_dynamodb::config::Builder {
+fn test_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
     aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .endpoint_url(endpoint)
-        .interceptor(counter.clone())
         // As on the service's own client: per-request counts for the log line.
         .interceptor(CountCalls)
         .retry_config(retry_config())
@@ -230,24 +196,21 @@ pub struct Dynamo {
     pub store: DynamoDbStore,
     pub client: Client,
     pub tables: TableNames,
-    pub calls: CallCounter,
 }
 
 impl Dynamo {
     pub async fn start() -> Self {
         let endpoint = moto_endpoint();
-        let calls = CallCounter::default();
         let tables = unique_tables();
         let admin = admin_client(&endpoint);
         create_tables(&admin, &tables)
             .await
             .unwrap_or_else(|e| panic!("creating tables on moto at {endpoint}: {e:?}"));
-        let client = client_for(&endpoint, &calls);
+        let client = client_for(&endpoint);
         Self {
             store: DynamoDbStore::new(client, tables.clone(), TTL_SECS),
             client: admin,
             tables,
-            calls,
         }
     }
 
