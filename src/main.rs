@@ -69,15 +69,14 @@ async fn run(config: Config) -> Result<(), String> {
             serve(config, store).await
         }
         StoreChoice::Embedded => {
-            let store = match (&config.default_account, config.mode) {
-                (Some(account), RunMode::Local) => {
+            if config.mode == RunMode::Lambda {
+                warn!("embedded store under Lambda (STORE=embedded): data lives only as long as this instance");
+            }
+            let store = match &config.default_account {
+                Some(account) => {
                     EmbeddedStore::with_demo_executions(config.idempotency_ttl_secs, account)
                 }
-                (Some(account), RunMode::Lambda) => {
-                    warn!("embedded store under Lambda (STORE=embedded): data lives only as long as this instance");
-                    EmbeddedStore::with_demo_executions(config.idempotency_ttl_secs, account)
-                }
-                (None, _) => {
+                None => {
                     warn!("embedded store without DEFAULT_ACCOUNT_ID: starting empty");
                     EmbeddedStore::new(config.idempotency_ttl_secs)
                 }

@@ -204,24 +204,20 @@ async fn get_lifecycle_execution_shows_the_status_before_and_after_a_cancel() {
     use aws_sdk_imagebuilder::types::LifecycleExecutionStatus;
     let (url, dynamo) = service_on_moto().await;
     let id = new_id();
-    let arn = "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/keep-5";
-    dynamo
-        .put_finished_execution(&id, ACCOUNT, arn, 1_700_000_000, 1_700_000_600)
-        .await;
     dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
     let client = imagebuilder(&url);
-    let get = || {
+    let get = |id: String| {
         client
             .get_lifecycle_execution()
-            .lifecycle_execution_id(&id)
+            .lifecycle_execution_id(id)
             .send()
     };
 
-    let before = get().await.expect("get succeeds");
+    let before = get(id.clone()).await.expect("get succeeds");
     cancel(&url, Some("then-get"), &id)
         .await
         .expect("cancel succeeds");
-    let after = get().await.expect("get succeeds");
+    let after = get(id.clone()).await.expect("get succeeds");
 
     let execution = before.lifecycle_execution().expect("an execution");
     assert_eq!(execution.lifecycle_execution_id(), Some(id.as_str()));
@@ -238,10 +234,7 @@ async fn get_lifecycle_execution_shows_the_status_before_and_after_a_cancel() {
         Some("Cancellation requested by CancelLifecycleExecution.")
     );
 
-    let missing = client
-        .get_lifecycle_execution()
-        .lifecycle_execution_id(new_id())
-        .send()
+    let missing = get(new_id())
         .await
         .expect_err("an unknown id is refused")
         .into_service_error();

@@ -54,16 +54,6 @@ impl EmbeddedStore {
         }
     }
 
-    /// Adds or replaces an execution, as the lifecycle engine would.
-    pub fn put_execution(
-        &self,
-        id: &LifecycleExecutionId,
-        account: &AccountId,
-        status: ExecutionStatus,
-    ) {
-        self.put_raw_execution(id.as_str(), account.as_str(), status.as_str());
-    }
-
     /// Adds or replaces an execution with any status string, as a buggy engine might write.
     pub fn put_raw_execution(&self, id: &str, account_id: &str, status: &str) {
         self.put_stored_execution(
