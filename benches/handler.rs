@@ -1,15 +1,17 @@
 //! The full path of one request on the embedded store: routing, identity, body parsing,
-//! validation, the decision, the store step and the response rendering.
+//! validation, the decision, the store step and the response rendering, through the same
+//! axum `Router` (and its layers) that Lambda and the local server use.
 //!
 //! `cargo bench --bench handler`; figures and machine in BENCHMARKS.md.
 
 use std::hint::black_box;
 
+use cancel_lifecycle_execution::domain::{AccountId, Execution, ExecutionStatus};
 use cancel_lifecycle_execution::http::App;
-use cancel_lifecycle_execution::model::AccountId;
 use cancel_lifecycle_execution::store::EmbeddedStore;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use lambda_http::{Body, Request};
+use tower::ServiceExt;
 
 const ACCOUNT: &str = "123456789012";
 
@@ -39,7 +41,15 @@ fn handler(c: &mut Criterion) {
         .build()
         .expect("a runtime");
     let account = AccountId::try_from(ACCOUNT.to_owned()).expect("a valid account");
-    let app = App::new(EmbeddedStore::new(86_400), Some(account));
+    let app = App::new(EmbeddedStore::new(), Some(account.clone()));
+    let router = app.router();
+    let handle = |request: Request| router.clone().oneshot(request);
+    let seed = |id: &str| {
+        app.store().put_execution(
+            id,
+            Execution::new(account.clone(), ExecutionStatus::InProgress),
+        )
+    };
     let mut group = c.benchmark_group("handler");
 
     let mut n = 0_u64;
@@ -48,23 +58,22 @@ fn handler(c: &mut Criterion) {
             || {
                 n += 1;
                 let id = execution_id(n);
-                app.store().put_raw_execution(&id, ACCOUNT, "IN_PROGRESS");
+                seed(&id);
                 request(cancel_body(&format!("token-{n}"), &id))
             },
-            |request| black_box(runtime.block_on(app.handle(request))),
+            |request| black_box(runtime.block_on(handle(request))),
             BatchSize::SmallInput,
         )
     });
 
     let replayed = execution_id(u64::MAX);
-    app.store()
-        .put_raw_execution(&replayed, ACCOUNT, "IN_PROGRESS");
+    seed(&replayed);
     let replay_body = cancel_body("replayed-token", &replayed);
-    runtime.block_on(app.handle(request(replay_body.clone())));
+    let _ = runtime.block_on(handle(request(replay_body.clone())));
     group.bench_function("replay", |b| {
         b.iter_batched(
             || request(replay_body.clone()),
-            |request| black_box(runtime.block_on(app.handle(request))),
+            |request| black_box(runtime.block_on(handle(request))),
             BatchSize::SmallInput,
         )
     });
@@ -73,7 +82,7 @@ fn handler(c: &mut Criterion) {
     group.bench_function("validation error", |b| {
         b.iter_batched(
             || request(invalid_body.clone()),
-            |request| black_box(runtime.block_on(app.handle(request))),
+            |request| black_box(runtime.block_on(handle(request))),
             BatchSize::SmallInput,
         )
     });

@@ -8,12 +8,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
-use cancel_lifecycle_execution::model::{
+use cancel_lifecycle_execution::config::TableNames;
+use cancel_lifecycle_execution::domain::{
     AccountId, CancelRequest, ClientToken, LifecycleExecutionId,
 };
-use cancel_lifecycle_execution::store::dynamodb::calls::counting;
-use cancel_lifecycle_execution::store::dynamodb::{schema, TableNames};
+use cancel_lifecycle_execution::store::dynamodb::schema;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore};
+use cancel_lifecycle_execution::telemetry::calls::counting;
 
 const ACCOUNT: &str = "123456789012";
 const TTL_SECS: i64 = 86_400;
@@ -120,7 +121,7 @@ async fn main() {
         .endpoint_url(&endpoint)
         .load()
         .await;
-    let client = cancel_lifecycle_execution::store::dynamodb::client(&sdk);
+    let client = cancel_lifecycle_execution::store::dynamodb::client::client(&sdk);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("after 1970")
@@ -141,7 +142,7 @@ async fn main() {
         schema::create_tables(&client, &tables)
             .await
             .expect("tables");
-        let store = DynamoDbStore::new(client.clone(), tables.clone(), TTL_SECS);
+        let store = DynamoDbStore::new(client.clone(), tables.clone());
         let all: Vec<_> = (0..requests).map(new_request).collect();
         for request in &all {
             seed(&client, &tables, request).await;
@@ -152,7 +153,7 @@ async fn main() {
                 let started = Instant::now();
                 let (ok, made) = counting(async {
                     if name.starts_with("one") {
-                        store.cancel(request, now).await.is_ok()
+                        store.cancel(&request.plan(now, TTL_SECS)).await.is_ok()
                     } else {
                         three_call_cancel(&client, &tables, request, now).await
                     }

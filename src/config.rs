@@ -1,10 +1,16 @@
 //! Settings from the environment, parsed once at start; a bad one stops the start with its name.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
-use crate::model::AccountId;
-use crate::store::dynamodb::TableNames;
-use crate::telemetry::DIMENSION_NAMES;
+use crate::domain::AccountId;
+
+/// The two DynamoDB table names (`EXECUTIONS_TABLE`, `IDEMPOTENCY_TABLE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableNames {
+    pub executions: String,
+    pub idempotency: String,
+}
 
 /// Where the process takes requests from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,14 +36,89 @@ pub struct Config {
     pub default_account: Option<AccountId>,
     pub idempotency_ttl_secs: i64,
     pub listen_addr: SocketAddr,
+    /// Limits of the local server (not used under Lambda).
+    pub local_limits: LocalLimits,
     /// CloudWatch EMF metrics on stdout, when on.
     pub metrics: Option<MetricsConfig>,
+    pub log: LogSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetricsConfig {
     pub namespace: String,
-    pub dimensions: Vec<String>,
+    pub dimensions: Vec<Dimension>,
+}
+
+/// A dimension an EMF document may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Operation,
+    Outcome,
+    /// The Lambda function version (`AWS_LAMBDA_FUNCTION_VERSION`), for per-version alarms.
+    FunctionVersion,
+}
+
+impl Dimension {
+    pub const ALL: [Self; 3] = [Self::Operation, Self::Outcome, Self::FunctionVersion];
+    /// The dimensions when `METRICS_DIMENSIONS` is unset.
+    pub const DEFAULT: [Self; 2] = [Self::Operation, Self::Outcome];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Operation => "Operation",
+            Self::Outcome => "Outcome",
+            Self::FunctionVersion => "FunctionVersion",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.name() == name)
+    }
+}
+
+/// How the log is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    /// A tracing filter: `AWS_LAMBDA_LOG_LEVEL` under Lambda, else `RUST_LOG`, else `info`.
+    pub filter: String,
+    pub format: LogFormat,
+    /// The function version under Lambda, written into metrics that ask for it.
+    pub function_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per event on stdout (Lambda, unless `AWS_LAMBDA_LOG_FORMAT=Text`).
+    Json,
+    /// Readable lines on stderr.
+    Text,
+}
+
+/// What one client may hold of the local server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalLimits {
+    /// From the connection (or the previous response) to the end of the request's headers.
+    pub header_timeout: Duration,
+    /// From the end of the headers to the end of the body.
+    pub body_timeout: Duration,
+    /// How long a keep-alive connection may sit idle between requests.
+    pub idle_timeout: Duration,
+    /// Connections open at once; at the cap the server stops accepting.
+    pub max_connections: usize,
+    /// After SIGTERM, how long requests in flight may take before the process exits.
+    pub shutdown_deadline: Duration,
+}
+
+impl Default for LocalLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(10),
+            max_connections: 256,
+            shutdown_deadline: Duration::from_secs(10),
+        }
+    }
 }
 
 pub const DEFAULT_METRICS_NAMESPACE: &str = "ImageBuilder/CancelLifecycleExecution";
@@ -104,6 +185,15 @@ impl Config {
             None => StoreChoice::DynamoDb(tables()?),
         };
         let default_account = match var("DEFAULT_ACCOUNT_ID") {
+            // Under Lambda with DynamoDB, any event without an identity (an ALB, a function
+            // URL without auth) would act as this account.
+            Some(_) if mode == RunMode::Lambda && store != StoreChoice::Embedded => {
+                return Err(problem(
+                    "DEFAULT_ACCOUNT_ID",
+                    "is set under Lambda with DynamoDB: unauthenticated events would act as \
+                     that account. Unset it (it is for local development and STORE=embedded)",
+                ))
+            }
             Some(value) => Some(
                 AccountId::try_from(value)
                     .map_err(|rule| problem("DEFAULT_ACCOUNT_ID", format!("{rule}")))?,
@@ -143,31 +233,34 @@ impl Config {
             Some(_) => return Err(problem("METRICS", "must be on or off")),
         };
         let metrics = if metrics_on {
-            let dimensions: Vec<String> = var("METRICS_DIMENSIONS")
-                .unwrap_or_else(|| DIMENSION_NAMES.join(","))
-                .split(',')
-                .map(|d| d.trim().to_owned())
-                .filter(|d| !d.is_empty())
-                .collect();
-            if let Some(unknown) = dimensions
-                .iter()
-                .find(|d| !DIMENSION_NAMES.contains(&d.as_str()))
-            {
-                return Err(problem(
-                    "METRICS_DIMENSIONS",
-                    format!(
-                        "names {unknown:?}: use a comma-separated subset of {}",
-                        DIMENSION_NAMES.join(",")
-                    ),
-                ));
-            }
             Some(MetricsConfig {
                 namespace: var("METRICS_NAMESPACE")
                     .unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned()),
-                dimensions,
+                dimensions: match var("METRICS_DIMENSIONS") {
+                    Some(names) => dimensions(&names)?,
+                    None => Dimension::DEFAULT.to_vec(),
+                },
             })
         } else {
             None
+        };
+        let local_limits = local_limits(&var)?;
+        let log = LogSettings {
+            filter: match (mode, var("AWS_LAMBDA_LOG_LEVEL")) {
+                (RunMode::Lambda, Some(level)) if level.eq_ignore_ascii_case("fatal") => {
+                    "error".to_owned()
+                }
+                (RunMode::Lambda, Some(level)) => level.to_ascii_lowercase(),
+                _ => var("RUST_LOG").unwrap_or_else(|| "info".to_owned()),
+            },
+            format: match (mode, var("AWS_LAMBDA_LOG_FORMAT")) {
+                (RunMode::Lambda, Some(format)) if format.eq_ignore_ascii_case("text") => {
+                    LogFormat::Text
+                }
+                (RunMode::Lambda, _) => LogFormat::Json,
+                (RunMode::Local, _) => LogFormat::Text,
+            },
+            function_version: var("AWS_LAMBDA_FUNCTION_VERSION"),
         };
         Ok(Self {
             mode,
@@ -175,9 +268,67 @@ impl Config {
             default_account,
             idempotency_ttl_secs,
             listen_addr,
+            local_limits,
             metrics,
+            log,
         })
     }
+}
+
+/// `METRICS_DIMENSIONS`: a comma-separated list of known dimensions, each at most once.
+fn dimensions(names: &str) -> Result<Vec<Dimension>, ConfigError> {
+    let known = || Dimension::ALL.map(Dimension::name).join(",");
+    let mut dimensions = Vec::new();
+    for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let dimension = Dimension::from_name(name).ok_or_else(|| {
+            problem(
+                "METRICS_DIMENSIONS",
+                format!(
+                    "names {name:?}: use a comma-separated subset of {}",
+                    known()
+                ),
+            )
+        })?;
+        if dimensions.contains(&dimension) {
+            return Err(problem(
+                "METRICS_DIMENSIONS",
+                format!("names {name:?} twice: name each dimension once"),
+            ));
+        }
+        dimensions.push(dimension);
+    }
+    Ok(dimensions)
+}
+
+/// The local server's limits; each `LOCAL_*` setting is a positive whole number.
+fn local_limits(var: &impl Fn(&str) -> Option<String>) -> Result<LocalLimits, ConfigError> {
+    let defaults = LocalLimits::default();
+    let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+        match var(name) {
+            None => Ok(default),
+            Some(value) => value
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| problem(name, "must be a positive whole number")),
+        }
+    };
+    let millis = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+        let default_ms = u64::try_from(default.as_millis()).unwrap_or(u64::MAX);
+        number(name, default_ms).map(Duration::from_millis)
+    };
+    Ok(LocalLimits {
+        header_timeout: millis("LOCAL_HEADER_TIMEOUT_MS", defaults.header_timeout)?,
+        body_timeout: millis("LOCAL_BODY_TIMEOUT_MS", defaults.body_timeout)?,
+        idle_timeout: millis("LOCAL_IDLE_TIMEOUT_MS", defaults.idle_timeout)?,
+        max_connections: usize::try_from(number(
+            "LOCAL_MAX_CONNECTIONS",
+            defaults.max_connections as u64,
+        )?)
+        .unwrap_or(usize::MAX),
+        shutdown_deadline: millis("LOCAL_SHUTDOWN_DEADLINE_MS", defaults.shutdown_deadline)?,
+    })
 }
 
 #[cfg(test)]
@@ -249,7 +400,7 @@ mod tests {
             lambda.metrics,
             Some(MetricsConfig {
                 namespace: DEFAULT_METRICS_NAMESPACE.to_owned(),
-                dimensions: vec!["Operation".to_owned(), "Outcome".to_owned()],
+                dimensions: vec![Dimension::Operation, Dimension::Outcome],
             })
         );
         let local = config(&[
@@ -262,7 +413,7 @@ mod tests {
             local.metrics,
             Some(MetricsConfig {
                 namespace: "Team/Cancel".to_owned(),
-                dimensions: vec!["Outcome".to_owned()],
+                dimensions: vec![Dimension::Outcome],
             })
         );
     }
@@ -276,8 +427,77 @@ mod tests {
             ("LISTEN_ADDR", "localhost"),
             ("STORE", "memory"),
             ("METRICS", "maybe"),
+            ("LOCAL_MAX_CONNECTIONS", "0"),
+            ("LOCAL_HEADER_TIMEOUT_MS", "soon"),
         ] {
             assert_eq!(config(&[(name, value)]).unwrap_err().name, name);
         }
+    }
+
+    #[test]
+    fn a_dimension_named_twice_or_unknown_is_refused_at_start() {
+        for value in ["Outcome,Outcome", "Operation, Operation", "Region"] {
+            let error = config(&[("METRICS", "on"), ("METRICS_DIMENSIONS", value)]).unwrap_err();
+            assert_eq!(error.name, "METRICS_DIMENSIONS", "{value}");
+        }
+    }
+
+    #[test]
+    fn a_default_account_under_lambda_with_dynamodb_is_refused_at_start() {
+        let error = config(&[
+            ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"),
+            ("EXECUTIONS_TABLE", "ex"),
+            ("IDEMPOTENCY_TABLE", "tok"),
+            ("DEFAULT_ACCOUNT_ID", "123456789012"),
+        ])
+        .unwrap_err();
+        assert_eq!(error.name, "DEFAULT_ACCOUNT_ID");
+        assert!(error.problem.contains("Unset it"), "{error}");
+        let watch = config(&[
+            ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"),
+            ("STORE", "embedded"),
+            ("DEFAULT_ACCOUNT_ID", "123456789012"),
+        ])
+        .unwrap();
+        assert!(watch.default_account.is_some());
+    }
+
+    #[test]
+    fn log_settings_follow_lambdas_variables_under_lambda_and_rust_log_elsewhere() {
+        let local = config(&[("RUST_LOG", "debug"), ("AWS_LAMBDA_LOG_LEVEL", "WARN")]).unwrap();
+        assert_eq!(
+            (local.log.filter.as_str(), local.log.format),
+            ("debug", LogFormat::Text)
+        );
+        let lambda = config(&[
+            ("AWS_LAMBDA_RUNTIME_API", "x"),
+            ("STORE", "embedded"),
+            ("AWS_LAMBDA_LOG_LEVEL", "FATAL"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (lambda.log.filter.as_str(), lambda.log.format),
+            ("error", LogFormat::Json)
+        );
+        let text = config(&[
+            ("AWS_LAMBDA_RUNTIME_API", "x"),
+            ("STORE", "embedded"),
+            ("AWS_LAMBDA_LOG_FORMAT", "Text"),
+        ])
+        .unwrap();
+        assert_eq!(text.log.format, LogFormat::Text);
+    }
+
+    #[test]
+    fn local_limits_default_to_the_documented_values_and_can_be_shortened() {
+        assert_eq!(config(&[]).unwrap().local_limits, LocalLimits::default());
+        let short = config(&[
+            ("LOCAL_HEADER_TIMEOUT_MS", "250"),
+            ("LOCAL_MAX_CONNECTIONS", "4"),
+        ])
+        .unwrap()
+        .local_limits;
+        assert_eq!(short.header_timeout, Duration::from_millis(250));
+        assert_eq!(short.max_connections, 4);
     }
 }

@@ -1,116 +1,143 @@
-//! The documented errors of API-CONTRACT §2: one variant per error name, one place for statuses.
+//! The documented errors (docs/API.md, "Errors"): a kind, which fixes the name and the
+//! status, and a message for a person. Rendered in one place, `http::render`.
 
 use std::borrow::Cow;
 
-use crate::cancel::Refusal;
-use crate::model::LifecycleExecutionId;
+use http::StatusCode;
+
+use crate::domain::{LifecycleExecutionId, Refusal};
 use crate::store::StoreError;
+
+/// The error names the service can answer with, and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    InvalidRequest,
+    Client,
+    IdempotentParameterMismatch,
+    ResourceInUse,
+    Forbidden,
+    CallRateLimitExceeded,
+    Service,
+    ServiceUnavailable,
+}
+
+impl ErrorKind {
+    pub const ALL: [Self; 8] = [
+        Self::InvalidRequest,
+        Self::Client,
+        Self::IdempotentParameterMismatch,
+        Self::ResourceInUse,
+        Self::Forbidden,
+        Self::CallRateLimitExceeded,
+        Self::Service,
+        Self::ServiceUnavailable,
+    ];
+
+    /// The name sent in `x-amzn-ErrorType` and `__type`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "InvalidRequestException",
+            Self::Client => "ClientException",
+            Self::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
+            Self::ResourceInUse => "ResourceInUseException",
+            Self::Forbidden => "ForbiddenException",
+            Self::CallRateLimitExceeded => "CallRateLimitExceededException",
+            Self::Service => "ServiceException",
+            Self::ServiceUnavailable => "ServiceUnavailableException",
+        }
+    }
+
+    pub const fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidRequest
+            | Self::Client
+            | Self::IdempotentParameterMismatch
+            | Self::ResourceInUse => StatusCode::BAD_REQUEST,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::CallRateLimitExceeded => StatusCode::TOO_MANY_REQUESTS,
+            Self::Service => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
 
 /// A failure the caller sees. The message is meant for a person and never carries internals.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ApiError {
-    #[error("{0}")]
-    InvalidRequest(Cow<'static, str>),
-    #[error("{0}")]
-    Client(Cow<'static, str>),
-    #[error("{0}")]
-    IdempotentParameterMismatch(Cow<'static, str>),
-    #[error("{0}")]
-    ResourceInUse(Cow<'static, str>),
-    #[error("{0}")]
-    Forbidden(Cow<'static, str>),
-    #[error("{0}")]
-    CallRateLimitExceeded(Cow<'static, str>),
-    #[error("{0}")]
-    Service(Cow<'static, str>),
-    #[error("{0}")]
-    ServiceUnavailable(Cow<'static, str>),
+#[error("{}: {message}", kind.name())]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    pub message: Cow<'static, str>,
 }
 
 impl ApiError {
-    /// The name sent in `x-amzn-ErrorType` and `__type`.
-    pub const fn name(&self) -> &'static str {
-        match self {
-            Self::InvalidRequest(_) => "InvalidRequestException",
-            Self::Client(_) => "ClientException",
-            Self::IdempotentParameterMismatch(_) => "IdempotentParameterMismatchException",
-            Self::ResourceInUse(_) => "ResourceInUseException",
-            Self::Forbidden(_) => "ForbiddenException",
-            Self::CallRateLimitExceeded(_) => "CallRateLimitExceededException",
-            Self::Service(_) => "ServiceException",
-            Self::ServiceUnavailable(_) => "ServiceUnavailableException",
+    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
         }
     }
 
-    /// The HTTP status of API-CONTRACT §2.
-    pub const fn status(&self) -> u16 {
-        match self {
-            Self::InvalidRequest(_)
-            | Self::Client(_)
-            | Self::IdempotentParameterMismatch(_)
-            | Self::ResourceInUse(_) => 400,
-            Self::Forbidden(_) => 403,
-            Self::CallRateLimitExceeded(_) => 429,
-            Self::Service(_) => 500,
-            Self::ServiceUnavailable(_) => 503,
-        }
+    pub fn invalid_request(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::InvalidRequest, message)
+    }
+
+    pub fn client(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Client, message)
+    }
+
+    pub const fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+
+    pub const fn status(&self) -> StatusCode {
+        self.kind.status()
     }
 
     pub fn message(&self) -> &str {
-        match self {
-            Self::InvalidRequest(m)
-            | Self::Client(m)
-            | Self::IdempotentParameterMismatch(m)
-            | Self::ResourceInUse(m)
-            | Self::Forbidden(m)
-            | Self::CallRateLimitExceeded(m)
-            | Self::Service(m)
-            | Self::ServiceUnavailable(m) => m,
-        }
+        &self.message
     }
 
     /// The generic 500: details belong in the log, never in the response.
     pub fn internal() -> Self {
-        Self::Service(Cow::Borrowed(
+        Self::new(
+            ErrorKind::Service,
             "The service could not process the request because of an internal error. Retry later.",
-        ))
+        )
     }
 
     pub fn unavailable() -> Self {
-        Self::ServiceUnavailable(Cow::Borrowed(
+        Self::new(
+            ErrorKind::ServiceUnavailable,
             "The service is temporarily unable to process the request. Retry later.",
-        ))
+        )
     }
 
     pub fn throttled() -> Self {
-        Self::CallRateLimitExceeded(Cow::Borrowed(
+        Self::new(
+            ErrorKind::CallRateLimitExceeded,
             "The request rate is too high. Retry later with backoff.",
-        ))
+        )
     }
 
     /// A refusal of a well-formed request, worded for the caller.
     pub fn refused(refusal: Refusal, id: &LifecycleExecutionId) -> Self {
         match refusal {
-            Refusal::ParameterMismatch => Self::IdempotentParameterMismatch(
+            Refusal::ParameterMismatch => Self::new(
+                ErrorKind::IdempotentParameterMismatch,
                 "This clientToken was already used with a different lifecycleExecutionId: \
-                 use a new clientToken."
-                    .into(),
+                 use a new clientToken.",
             ),
             // The same words for a missing id and another account's: existence must not leak.
             Refusal::NotFound => {
-                Self::Client(format!("Lifecycle execution {id} was not found in this account.").into())
+                Self::client(format!("Lifecycle execution {id} was not found in this account."))
             }
-            Refusal::InUse => Self::ResourceInUse(
-                format!("Lifecycle execution {id} is already being cancelled; check its status later.")
-                    .into(),
+            Refusal::InUse => Self::new(
+                ErrorKind::ResourceInUse,
+                format!("Lifecycle execution {id} is already being cancelled; check its status later."),
             ),
-            Refusal::Terminal(status) => Self::InvalidRequest(
-                format!(
-                    "Lifecycle execution {id} has already finished with status {} and cannot be cancelled.",
-                    status.as_str()
-                )
-                .into(),
-            ),
+            Refusal::Terminal(status) => Self::invalid_request(format!(
+                "Lifecycle execution {id} has already finished with status {status} and cannot be cancelled."
+            )),
         }
     }
 
@@ -126,11 +153,11 @@ impl From<&StoreError> for ApiError {
         match error {
             StoreError::Throttled(_) => Self::throttled(),
             StoreError::Unavailable(_) => Self::unavailable(),
-            StoreError::Contention { .. } => Self::ResourceInUse(
-                "Other requests are changing this lifecycle execution right now; retry later."
-                    .into(),
+            StoreError::Contention { .. } => Self::new(
+                ErrorKind::ResourceInUse,
+                "Other requests are changing this lifecycle execution right now; retry later.",
             ),
-            StoreError::Internal(_) => Self::internal(),
+            StoreError::Corrupt(_) | StoreError::Internal(_) => Self::internal(),
         }
     }
 }
@@ -142,35 +169,36 @@ mod tests {
     #[test]
     fn every_error_has_its_documented_status_and_name() {
         let table = [
+            (ErrorKind::InvalidRequest, 400, "InvalidRequestException"),
+            (ErrorKind::Client, 400, "ClientException"),
             (
-                ApiError::InvalidRequest("m".into()),
-                400,
-                "InvalidRequestException",
-            ),
-            (ApiError::Client("m".into()), 400, "ClientException"),
-            (
-                ApiError::IdempotentParameterMismatch("m".into()),
+                ErrorKind::IdempotentParameterMismatch,
                 400,
                 "IdempotentParameterMismatchException",
             ),
+            (ErrorKind::ResourceInUse, 400, "ResourceInUseException"),
+            (ErrorKind::Forbidden, 403, "ForbiddenException"),
             (
-                ApiError::ResourceInUse("m".into()),
-                400,
-                "ResourceInUseException",
+                ErrorKind::CallRateLimitExceeded,
+                429,
+                "CallRateLimitExceededException",
             ),
-            (ApiError::Forbidden("m".into()), 403, "ForbiddenException"),
-            (ApiError::throttled(), 429, "CallRateLimitExceededException"),
-            (ApiError::internal(), 500, "ServiceException"),
-            (ApiError::unavailable(), 503, "ServiceUnavailableException"),
+            (ErrorKind::Service, 500, "ServiceException"),
+            (
+                ErrorKind::ServiceUnavailable,
+                503,
+                "ServiceUnavailableException",
+            ),
         ];
-        for (error, status, name) in table {
-            assert_eq!((error.status(), error.name()), (status, name));
+        assert_eq!(table.len(), ErrorKind::ALL.len());
+        for (kind, status, name) in table {
+            assert_eq!((kind.status().as_u16(), kind.name()), (status, name));
         }
     }
 
     #[test]
     fn the_body_is_type_and_message_with_json_escaping() {
-        let error = ApiError::Client("a \"quoted\" word".into());
+        let error = ApiError::client("a \"quoted\" word");
         assert_eq!(
             error.body(),
             r#"{"__type":"ClientException","message":"a \"quoted\" word"}"#

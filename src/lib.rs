@@ -1,11 +1,11 @@
 //! EC2 Image Builder's CancelLifecycleExecution as a library: the binary only wires it up.
+//! docs/ARCHITECTURE.md shows how the modules fit together.
 
-pub mod cancel;
 pub mod config;
+pub mod domain;
 pub mod error;
-pub mod get;
 pub mod http;
+pub mod lambda;
 pub mod local;
-pub mod model;
 pub mod store;
 pub mod telemetry;

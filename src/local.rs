@@ -1,87 +1,94 @@
-//! The plain HTTP server of local mode: the same `App::handle` as Lambda, behind hyper.
+//! The plain HTTP server of local mode: the same `Router` as Lambda, behind hyper, with the
+//! bounds of docs/API.md ("Running locally"): header and body deadlines, an idle timeout, a
+//! connection cap, accept errors that back off, and a shutdown deadline.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use axum::Router;
 use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use lambda_http::{Body, Request, Response};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
-use crate::http::body::{body_too_large, MAX_BODY_BYTES};
-use crate::http::{render_error, App};
-use crate::store::CancelStore;
+use crate::config::LocalLimits;
 
-/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
-pub async fn serve<S: CancelStore>(
-    app: Arc<App<S>>,
+/// How long the accept loop waits after a failed accept (no file descriptors left, say).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// At most one log line per this interval about failed accepts.
+const ACCEPT_LOG_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets requests in flight
+/// finish for at most `limits.shutdown_deadline`.
+pub async fn serve(
+    router: Router,
     listener: TcpListener,
+    limits: LocalLimits,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        // hyper restarts this timer whenever it waits for a request head, so it bounds the
+        // first request's headers and every idle keep-alive wait alike.
+        .header_read_timeout(limits.header_timeout.min(limits.idle_timeout))
+        .keep_alive(true);
+    let service = TowerToHyperService::new(router);
+    let mut failed_accepts: u64 = 0;
+    let mut last_logged: Option<Instant> = None;
     tokio::pin!(shutdown);
     loop {
+        // At the cap, stop accepting: new connections wait in the listen backlog.
+        let permit = tokio::select! {
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(error) => {
-                    warn!(%error, "accept failed");
+                    failed_accepts += 1;
+                    if last_logged.is_none_or(|at| at.elapsed() >= ACCEPT_LOG_INTERVAL) {
+                        warn!(%error, failed_accepts, "accept failed; backing off");
+                        last_logged = Some(Instant::now());
+                        failed_accepts = 0;
+                    }
+                    drop(permit);
+                    tokio::select! {
+                        () = tokio::time::sleep(ACCEPT_BACKOFF) => {},
+                        () = &mut shutdown => break,
+                    }
                     continue;
                 }
             },
             () = &mut shutdown => break,
         };
-        let app = Arc::clone(&app);
-        let service = service_fn(move |request| {
-            let app = Arc::clone(&app);
-            async move { Ok::<_, Infallible>(answer(&app, request).await) }
-        });
-        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+        let connection = builder.serve_connection(TokioIo::new(stream), service.clone());
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
-                warn!(%error, "connection ended with an error");
+                tracing::debug!(%error, "connection ended with an error");
             }
+            drop(permit);
         });
     }
     info!("shutting down: finishing requests in flight");
-    graceful.shutdown().await;
-}
-
-async fn answer<S: CancelStore>(
-    app: &App<S>,
-    request: hyper::Request<Incoming>,
-) -> hyper::Response<Full<Bytes>> {
-    let (parts, body) = request.into_parts();
-    // Read at most the cap plus one byte's worth: a larger body is refused unread.
-    let response = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => {
-            let bytes = collected.to_bytes();
-            let body = if bytes.is_empty() {
-                Body::Empty
-            } else {
-                Body::Binary(bytes.to_vec())
-            };
-            app.handle(Request::from_parts(parts, body)).await
-        }
-        Err(_) => render_error(body_too_large(), &uuid::Uuid::new_v4().to_string()),
-    };
-    into_hyper(response)
-}
-
-fn into_hyper(response: Response<Body>) -> hyper::Response<Full<Bytes>> {
-    response.map(|body| match body {
-        Body::Empty => Full::new(Bytes::new()),
-        Body::Text(text) => Full::new(Bytes::from(text)),
-        Body::Binary(bytes) => Full::new(Bytes::from(bytes)),
-        // `Body` is `#[non_exhaustive]`; the handler produces none of its other variants.
-        _ => Full::new(Bytes::new()),
-    })
+    if tokio::time::timeout(limits.shutdown_deadline, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        warn!(
+            deadline_ms = limits.shutdown_deadline.as_millis() as u64,
+            "requests still in flight at the shutdown deadline; exiting"
+        );
+    }
 }

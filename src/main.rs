@@ -2,29 +2,29 @@
 //! and `create-tables` to prepare a DynamoDB endpoint.
 
 use std::process::ExitCode;
-use std::sync::Arc;
+
+use std::io::IsTerminal;
 
 use cancel_lifecycle_execution::config::{Config, RunMode, StoreChoice};
 use cancel_lifecycle_execution::http::{App, CANCEL_PATH};
-use cancel_lifecycle_execution::local;
-use cancel_lifecycle_execution::store::dynamodb::{self, load_sdk_config, schema};
+use cancel_lifecycle_execution::store::dynamodb::client::{client, load_sdk_config};
+use cancel_lifecycle_execution::store::dynamodb::schema;
 use cancel_lifecycle_execution::store::embedded::DEMO_EXECUTIONS;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, EmbeddedStore};
 use cancel_lifecycle_execution::telemetry::{self, Metrics, MetricsSink};
-use tracing::{error, info, warn};
+use cancel_lifecycle_execution::{lambda, local};
+use tracing::{info, warn};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
-            telemetry::init_tracing(RunMode::Local);
-            error!(%error, "cannot start");
-            eprintln!("cancel-lifecycle-execution: {error}");
+            eprintln!("cancel-lifecycle-execution: cannot start: {error}");
             return ExitCode::FAILURE;
         }
     };
-    telemetry::init_tracing(config.mode);
+    telemetry::init_tracing(&config.log, std::io::stderr().is_terminal());
     let command = std::env::args().nth(1);
     let result = match command.as_deref() {
         Some("create-tables") => create_tables(&config).await,
@@ -36,7 +36,7 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            error!(%message, "stopped");
+            tracing::error!(%message, "stopped");
             eprintln!("cancel-lifecycle-execution: {message}");
             ExitCode::FAILURE
         }
@@ -47,7 +47,7 @@ async fn create_tables(config: &Config) -> Result<(), String> {
     let StoreChoice::DynamoDb(tables) = &config.store else {
         return Err("create-tables needs EXECUTIONS_TABLE and IDEMPOTENCY_TABLE".into());
     };
-    let client = dynamodb::client(&load_sdk_config().await);
+    let client = client(&load_sdk_config().await);
     schema::create_tables(&client, tables)
         .await
         .map_err(|e| format!("could not create the tables: {e}"))?;
@@ -63,9 +63,9 @@ async fn create_tables(config: &Config) -> Result<(), String> {
 async fn run(config: Config) -> Result<(), String> {
     match &config.store {
         StoreChoice::DynamoDb(tables) => {
-            let client = dynamodb::client(&load_sdk_config().await);
+            let client = client(&load_sdk_config().await);
             info!(executions = %tables.executions, idempotency = %tables.idempotency, "DynamoDB store");
-            let store = DynamoDbStore::new(client, tables.clone(), config.idempotency_ttl_secs);
+            let store = DynamoDbStore::new(client, tables.clone());
             serve(config, store).await
         }
         StoreChoice::Embedded => {
@@ -73,12 +73,10 @@ async fn run(config: Config) -> Result<(), String> {
                 warn!("embedded store under Lambda (STORE=embedded): data lives only as long as this instance");
             }
             let store = match &config.default_account {
-                Some(account) => {
-                    EmbeddedStore::with_demo_executions(config.idempotency_ttl_secs, account)
-                }
+                Some(account) => EmbeddedStore::with_demo_executions(account),
                 None => {
                     warn!("embedded store without DEFAULT_ACCOUNT_ID: starting empty");
-                    EmbeddedStore::new(config.idempotency_ttl_secs)
+                    EmbeddedStore::new()
                 }
             };
             serve(config, store).await
@@ -87,25 +85,20 @@ async fn run(config: Config) -> Result<(), String> {
 }
 
 async fn serve<S: CancelStore>(config: Config, store: S) -> Result<(), String> {
-    let mut app = App::new(store, config.default_account.clone());
+    let mut app = App::new(store, config.default_account.clone())
+        .with_idempotency_ttl_secs(config.idempotency_ttl_secs);
     if let Some(metrics) = &config.metrics {
         app = app.with_metrics(Metrics::new(
             metrics.namespace.clone(),
             metrics.dimensions.clone(),
+            config.log.function_version.clone(),
             MetricsSink::Stdout,
         ));
     }
-    let app = Arc::new(app);
     match config.mode {
-        RunMode::Lambda => {
-            let handler = lambda_http::service_fn(move |request| {
-                let app = Arc::clone(&app);
-                async move { Ok::<_, lambda_http::Error>(app.handle(request).await) }
-            });
-            lambda_http::run(handler)
-                .await
-                .map_err(|e| format!("Lambda runtime: {e}"))
-        }
+        RunMode::Lambda => lambda::run(app.router())
+            .await
+            .map_err(|e| format!("Lambda runtime: {e}")),
         RunMode::Local => {
             let listener = tokio::net::TcpListener::bind(config.listen_addr)
                 .await
@@ -116,7 +109,9 @@ async fn serve<S: CancelStore>(config: Config, store: S) -> Result<(), String> {
             let shutdown = shutdown_signal();
             info!(%address, "listening");
             print_try_command(&config, &address.to_string());
-            local::serve(app, listener, shutdown).await;
+            let limits = config.local_limits;
+            let router = app.with_body_deadline(limits.body_timeout).router();
+            local::serve(router, listener, limits, shutdown).await;
             Ok(())
         }
     }

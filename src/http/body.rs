@@ -3,8 +3,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::domain::{ClientToken, LifecycleExecutionId, RuleViolation};
 use crate::error::ApiError;
-use crate::model::{ClientToken, LifecycleExecutionId, RuleViolation};
 
 /// Bodies larger than this are refused unread: a valid request is under 200 bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -25,14 +25,14 @@ pub struct Members {
     pub lifecycle_execution_id: LifecycleExecutionId,
 }
 
-/// Parses and validates a cancel body (API-CONTRACT §1, §2).
+/// Parses and validates a cancel body (docs/API.md, "CancelLifecycleExecution").
 pub fn parse_members(body: &[u8]) -> Result<Members, ApiError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(body_too_large());
     }
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::InvalidRequest(
-            "The request body is missing: send a JSON object with clientToken and lifecycleExecutionId.".into(),
+        return Err(ApiError::invalid_request(
+            "The request body is missing: send a JSON object with clientToken and lifecycleExecutionId.",
         ));
     }
     let raw: RawMembers = serde_json::from_slice(body).map_err(|e| body_error(&e, body))?;
@@ -47,9 +47,16 @@ pub fn parse_members(body: &[u8]) -> Result<Members, ApiError> {
 }
 
 pub fn body_too_large() -> ApiError {
-    ApiError::InvalidRequest(
-        format!("The request body is larger than {MAX_BODY_BYTES} bytes.").into(),
-    )
+    ApiError::invalid_request(format!(
+        "The request body is larger than {MAX_BODY_BYTES} bytes."
+    ))
+}
+
+pub fn body_too_slow(deadline: std::time::Duration) -> ApiError {
+    ApiError::invalid_request(format!(
+        "The request body did not arrive within {} seconds.",
+        deadline.as_secs_f64()
+    ))
 }
 
 fn body_error(error: &serde_json::Error, body: &[u8]) -> ApiError {
@@ -66,7 +73,7 @@ fn body_error(error: &serde_json::Error, body: &[u8]) -> ApiError {
     } else {
         "The request body must be a JSON object."
     };
-    ApiError::InvalidRequest(message.into())
+    ApiError::invalid_request(message)
 }
 
 fn member<T>(
@@ -75,13 +82,11 @@ fn member<T>(
     validate: impl FnOnce(String) -> Result<T, RuleViolation>,
 ) -> Result<T, ApiError> {
     match value {
-        None => Err(ApiError::Client(format!("{name} is required.").into())),
+        None => Err(ApiError::client(format!("{name} is required."))),
         Some(Value::String(text)) => {
-            validate(text).map_err(|rule| ApiError::Client(format!("{name} {rule}.").into()))
+            validate(text).map_err(|rule| ApiError::client(format!("{name} {rule}.")))
         }
-        Some(_) => Err(ApiError::Client(
-            format!("{name} must be a JSON string.").into(),
-        )),
+        Some(_) => Err(ApiError::client(format!("{name} must be a JSON string."))),
     }
 }
 

@@ -1,16 +1,17 @@
 //! Who is calling, and under which request id, from the API Gateway request context.
 
+use http::{Extensions, HeaderValue};
 use lambda_http::request::RequestContext;
-use lambda_http::{Request, RequestExt};
+use lambda_http::RequestExt;
 
-use crate::error::ApiError;
-use crate::model::AccountId;
+use crate::domain::AccountId;
+use crate::error::{ApiError, ErrorKind};
 
-/// The caller's account from an IAM-authenticated request context (API-CONTRACT §4):
+/// The caller's account from an IAM-authenticated request context (docs/API.md, "Identity"):
 /// REST APIs carry it in `identity.accountId`, HTTP APIs and function URLs in
 /// `authorizer.iam.accountId`. `Ok(None)` means the request carries no identity at all.
-pub fn caller_account(request: &Request) -> Result<Option<AccountId>, ApiError> {
-    let account = match request.request_context_ref() {
+pub fn caller_account(extensions: &Extensions) -> Result<Option<AccountId>, ApiError> {
+    let account = match extensions.request_context_ref() {
         Some(RequestContext::ApiGatewayV1(context)) => context.identity.account_id.as_deref(),
         Some(RequestContext::ApiGatewayV2(context)) => context
             .authorizer
@@ -29,28 +30,34 @@ pub fn caller_account(request: &Request) -> Result<Option<AccountId>, ApiError> 
 }
 
 pub fn forbidden() -> ApiError {
-    ApiError::Forbidden(
-        "The request has no authenticated caller: sign it with AWS Signature Version 4.".into(),
+    ApiError::new(
+        ErrorKind::Forbidden,
+        "The request has no authenticated caller: sign it with AWS Signature Version 4.",
     )
 }
 
 /// The id API Gateway gave the request, else Lambda's, else a fresh UUID (local mode).
-/// Always usable as a header value, so every response can carry it.
-pub fn request_id(request: &Request) -> String {
-    let usable =
-        |id: &String| !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic());
-    let from_gateway = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV1(context)) => context.request_id.clone(),
-        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+/// Always usable as a header value, so every response can carry it; never the caller's own.
+pub fn request_id(extensions: &Extensions) -> HeaderValue {
+    let usable = |id: &String| -> Option<HeaderValue> {
+        let printable =
+            !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic());
+        printable.then(|| HeaderValue::from_str(id).ok()).flatten()
+    };
+    let from_gateway = match extensions.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(context)) => context.request_id.as_ref(),
+        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.as_ref(),
         _ => None,
     };
     from_gateway
-        .filter(usable)
+        .and_then(usable)
         .or_else(|| {
-            request
+            extensions
                 .lambda_context_ref()
-                .map(|context| context.request_id.clone())
-                .filter(usable)
+                .and_then(|context| usable(&context.request_id))
         })
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+        .unwrap_or_else(|| {
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+                .unwrap_or_else(|_| HeaderValue::from_static("local"))
+        })
 }

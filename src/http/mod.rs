@@ -1,297 +1,163 @@
-//! The HTTP edge: routing, caller identity, body parsing, and rendering every outcome.
+//! The HTTP edge: one axum `Router` for Lambda and the local server alike. Routing, caller
+//! identity, body parsing and rendering live here; no database adapter does.
 
 pub mod body;
+pub mod handlers;
 pub mod identity;
 pub mod query;
+pub mod render;
+pub mod summary;
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::Duration;
 
-use lambda_http::http::{header, HeaderValue, Method, StatusCode};
-use lambda_http::{Body, Request, RequestExt, Response};
+use axum::routing::{on, MethodFilter};
+use axum::Router;
+use http::StatusCode;
+use tower::ServiceBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::map_request_body::MapRequestBodyLayer;
+use tower_http::request_id::PropagateRequestIdLayer;
+use tower_http::set_header::SetRequestHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 
-use crate::cancel::Refusal;
-use crate::error::ApiError;
-use crate::get::{self, GetRequest};
-use crate::model::{AccountId, CancelRequest, LifecycleExecutionId};
-use crate::store::dynamodb::calls::counting;
-use crate::store::{CancelStore, Outcome, StoreError};
-use crate::telemetry::{token_digest, Metrics, RequestSummary};
-
-/// The operations this service answers, each at its own path and method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    CancelLifecycleExecution,
-    GetLifecycleExecution,
-}
-
-impl Operation {
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::CancelLifecycleExecution => "CancelLifecycleExecution",
-            Self::GetLifecycleExecution => "GetLifecycleExecution",
-        }
-    }
-
-    pub const fn path(self) -> &'static str {
-        match self {
-            Self::CancelLifecycleExecution => CANCEL_PATH,
-            Self::GetLifecycleExecution => GET_PATH,
-        }
-    }
-
-    const fn method(self) -> Method {
-        match self {
-            Self::CancelLifecycleExecution => Method::PUT,
-            Self::GetLifecycleExecution => Method::GET,
-        }
-    }
-
-    fn at(path: &str) -> Option<Self> {
-        [Self::CancelLifecycleExecution, Self::GetLifecycleExecution]
-            .into_iter()
-            .find(|op| op.path() == path)
-    }
-}
+use crate::config::DEFAULT_TTL_SECS;
+use crate::domain::{AccountId, Operation};
+use crate::store::CancelStore;
+use crate::telemetry::Metrics;
+use render::X_AMZN_REQUEST_ID;
 
 pub const CANCEL_PATH: &str = "/CancelLifecycleExecution";
 pub const GET_PATH: &str = "/GetLifecycleExecution";
 
-/// The service: a store, the account of unauthenticated callers if any, and metrics if wanted.
+/// The most a request may take inside the service; past it, `ServiceUnavailableException`.
+/// Longer than the store's own deadline, shorter than API Gateway's 29 s.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(25);
+
+/// The operation at `path`, and its method.
+pub fn operation_at(path: &str) -> Option<Operation> {
+    Operation::ALL.into_iter().find(|op| path_of(*op) == path)
+}
+
+pub const fn path_of(operation: Operation) -> &'static str {
+    match operation {
+        Operation::CancelLifecycleExecution => CANCEL_PATH,
+        Operation::GetLifecycleExecution => GET_PATH,
+    }
+}
+
+pub const fn method_of(operation: Operation) -> http::Method {
+    match operation {
+        Operation::CancelLifecycleExecution => http::Method::PUT,
+        Operation::GetLifecycleExecution => http::Method::GET,
+    }
+}
+
+/// What every handler shares.
+pub struct Shared<S> {
+    pub store: S,
+    pub default_account: Option<AccountId>,
+    pub idempotency_ttl_secs: i64,
+    pub metrics: Option<Metrics>,
+    /// The local server's deadline for a body after its headers; none under Lambda.
+    pub body_deadline: Option<Duration>,
+}
+
+/// The service: a store and its settings, served through [`App::router`].
 pub struct App<S> {
-    store: S,
-    default_account: Option<AccountId>,
-    metrics: Option<Metrics>,
+    shared: Arc<Shared<S>>,
 }
 
-/// What a request came to, before rendering.
-enum Answer {
-    /// A 200 body, and its outcome name for logs and metrics.
-    Success { body: String, outcome: &'static str },
-    /// The error, and for a store failure its cause (for the log only).
-    Failure(ApiError, Option<String>),
-}
-
-impl From<ApiError> for Answer {
-    fn from(error: ApiError) -> Self {
-        Self::Failure(error, None)
+impl<S> Clone for App<S> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
     }
-}
-
-impl From<StoreError> for Answer {
-    fn from(error: StoreError) -> Self {
-        Self::Failure(ApiError::from(&error), Some(error.to_string()))
-    }
-}
-
-/// What the log line says about who asked for what.
-#[derive(Default)]
-struct Facts {
-    account_id: Option<AccountId>,
-    lifecycle_execution_id: Option<LifecycleExecutionId>,
-    client_token_sha256: Option<String>,
 }
 
 impl<S: CancelStore> App<S> {
     pub fn new(store: S, default_account: Option<AccountId>) -> Self {
         Self {
-            store,
-            default_account,
-            metrics: None,
+            shared: Arc::new(Shared {
+                store,
+                default_account,
+                idempotency_ttl_secs: DEFAULT_TTL_SECS,
+                metrics: None,
+                body_deadline: None,
+            }),
+        }
+    }
+
+    fn with(self, change: impl FnOnce(&mut Shared<S>)) -> Self {
+        match Arc::try_unwrap(self.shared) {
+            Ok(mut shared) => {
+                change(&mut shared);
+                Self {
+                    shared: Arc::new(shared),
+                }
+            }
+            // Only reachable after a clone; settings are made before the app is shared.
+            Err(shared) => Self { shared },
         }
     }
 
     /// Emits one EMF document per request.
-    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
-        self.metrics = Some(metrics);
-        self
+    pub fn with_metrics(self, metrics: Metrics) -> Self {
+        self.with(|s| s.metrics = Some(metrics))
+    }
+
+    pub fn with_idempotency_ttl_secs(self, ttl_secs: i64) -> Self {
+        self.with(|s| s.idempotency_ttl_secs = ttl_secs)
+    }
+
+    pub fn with_body_deadline(self, deadline: Duration) -> Self {
+        self.with(|s| s.body_deadline = Some(deadline))
     }
 
     pub fn store(&self) -> &S {
-        &self.store
+        &self.shared.store
     }
 
-    /// Answers one request. Never fails: every error is a documented response.
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        let started = Instant::now();
-        let request_id = identity::request_id(&request);
-        let operation = Operation::at(path(&request));
-        let ((answer, facts), dynamodb_calls) = counting(self.answer(operation, &request)).await;
-        let (outcome, status, cause) = match &answer {
-            Answer::Success { outcome, .. } => (*outcome, 200, None),
-            Answer::Failure(error, cause) => (error.name(), error.status(), cause.as_deref()),
-        };
-        let summary = RequestSummary {
-            request_id: &request_id,
-            operation: operation.map_or("Unknown", Operation::name),
-            account_id: facts.account_id.as_ref().map(AccountId::as_str),
-            lifecycle_execution_id: facts
-                .lifecycle_execution_id
-                .as_ref()
-                .map(LifecycleExecutionId::as_str),
-            client_token_sha256: facts.client_token_sha256,
-            outcome,
-            status,
-            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-            dynamodb_calls,
-            cause,
-        };
-        summary.log();
-        if let Some(metrics) = &self.metrics {
-            metrics.emit(&summary);
+    /// The router: both operations, their method and path errors, and the layers every request
+    /// passes (request id, summary line, timeout, body limit).
+    pub fn router(&self) -> Router {
+        let mut router = Router::new();
+        for operation in Operation::ALL {
+            let handler = match operation {
+                Operation::CancelLifecycleExecution => on(MethodFilter::PUT, handlers::cancel::<S>),
+                Operation::GetLifecycleExecution => {
+                    on(MethodFilter::GET, handlers::get_execution::<S>)
+                }
+            };
+            let wrong = move || async move { handlers::wrong_method(operation) };
+            // A HEAD is another method here, not a GET without a body.
+            let handler = handler.on(MethodFilter::HEAD, wrong).fallback(wrong);
+            router = router.route(path_of(operation), handler);
         }
-        render(answer, &request_id)
+        let state = Arc::clone(&self.shared);
+        router
+            .fallback(handlers::no_such_path)
+            .layer(
+                ServiceBuilder::new()
+                    .layer(SetRequestHeaderLayer::overriding(
+                        X_AMZN_REQUEST_ID.clone(),
+                        |request: &http::Request<axum::body::Body>| {
+                            Some(identity::request_id(request.extensions()))
+                        },
+                    ))
+                    .layer(PropagateRequestIdLayer::new(X_AMZN_REQUEST_ID.clone()))
+                    .layer(axum::middleware::from_fn_with_state(
+                        Arc::clone(&state),
+                        summary::summarize::<S>,
+                    ))
+                    .layer(RequestBodyLimitLayer::new(body::MAX_BODY_BYTES))
+                    .layer(TimeoutLayer::with_status_code(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        REQUEST_TIMEOUT,
+                    ))
+                    .layer(MapRequestBodyLayer::new(axum::body::Body::new)),
+            )
+            .with_state(state)
     }
-
-    async fn answer(&self, operation: Option<Operation>, request: &Request) -> (Answer, Facts) {
-        let Some(operation) = operation else {
-            return (
-                ApiError::InvalidRequest(
-                    "This service has no operation at that path: use PUT /CancelLifecycleExecution \
-                     or GET /GetLifecycleExecution."
-                        .into(),
-                )
-                .into(),
-                Facts::default(),
-            );
-        };
-        if request.method() != operation.method() {
-            let message = format!(
-                "{} takes the {} method.",
-                operation.name(),
-                operation.method()
-            );
-            return (
-                ApiError::InvalidRequest(message.into()).into(),
-                Facts::default(),
-            );
-        }
-        let account_id = match self.caller(request) {
-            Ok(account_id) => account_id,
-            Err(error) => return (error.into(), Facts::default()),
-        };
-        match operation {
-            Operation::CancelLifecycleExecution => self.cancel(account_id, request).await,
-            Operation::GetLifecycleExecution => self.get(account_id, request).await,
-        }
-    }
-
-    fn caller(&self, request: &Request) -> Result<AccountId, ApiError> {
-        identity::caller_account(request)?
-            .or_else(|| self.default_account.clone())
-            .ok_or_else(identity::forbidden)
-    }
-
-    /// Validates the body, then runs the store's one atomic step.
-    async fn cancel(&self, account_id: AccountId, request: &Request) -> (Answer, Facts) {
-        let members = match body::parse_members(request.body().as_ref()) {
-            Ok(members) => members,
-            Err(error) => {
-                let facts = Facts {
-                    account_id: Some(account_id),
-                    ..Facts::default()
-                };
-                return (error.into(), facts);
-            }
-        };
-        let cancel = CancelRequest {
-            account_id,
-            client_token: members.client_token,
-            lifecycle_execution_id: members.lifecycle_execution_id,
-        };
-        let answer = match self.store.cancel(&cancel, now_epoch_secs()).await {
-            Ok(Outcome::Cancelled { response_body }) => Answer::Success {
-                body: response_body,
-                outcome: "Cancelled",
-            },
-            Ok(Outcome::Replayed { response_body }) => Answer::Success {
-                body: response_body,
-                outcome: "Replayed",
-            },
-            Ok(Outcome::Refused(refusal)) => {
-                ApiError::refused(refusal, &cancel.lifecycle_execution_id).into()
-            }
-            Err(store_error) => store_error.into(),
-        };
-        let facts = Facts {
-            client_token_sha256: Some(token_digest(cancel.client_token.as_str())),
-            account_id: Some(cancel.account_id),
-            lifecycle_execution_id: Some(cancel.lifecycle_execution_id),
-        };
-        (answer, facts)
-    }
-
-    /// Validates the query, reads the execution once, shows it only to its own account.
-    async fn get(&self, account_id: AccountId, request: &Request) -> (Answer, Facts) {
-        let mut facts = Facts {
-            account_id: Some(account_id.clone()),
-            ..Facts::default()
-        };
-        let id = match query::execution_id(request.uri().query()) {
-            Ok(id) => id,
-            Err(error) => return (error.into(), facts),
-        };
-        facts.lifecycle_execution_id = Some(id.clone());
-        let get = GetRequest {
-            account_id,
-            lifecycle_execution_id: id,
-        };
-        let answer = match self.store.get_execution(&get.lifecycle_execution_id).await {
-            Ok(item) => match get::answer(&get, item.as_ref()) {
-                Some(body) => Answer::Success {
-                    body,
-                    outcome: "Returned",
-                },
-                None => ApiError::refused(Refusal::NotFound, &get.lifecycle_execution_id).into(),
-            },
-            Err(store_error) => store_error.into(),
-        };
-        (answer, facts)
-    }
-}
-
-/// The request path without API Gateway's stage prefix, where the event gives one.
-fn path(request: &Request) -> &str {
-    let raw_path = request.raw_http_path();
-    if raw_path.is_empty() {
-        request.uri().path()
-    } else {
-        raw_path
-    }
-}
-
-fn now_epoch_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-/// An error response outside `App::handle` (a body refused before it was read).
-pub fn render_error(error: ApiError, request_id: &str) -> Response<Body> {
-    render(error.into(), request_id)
-}
-
-fn render(answer: Answer, request_id: &str) -> Response<Body> {
-    let (status, error_type, body) = match answer {
-        Answer::Success { body, .. } => (StatusCode::OK, None, body),
-        Answer::Failure(error, _) => (
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            Some(error.name()),
-            error.body(),
-        ),
-    };
-    let mut response = Response::new(Body::Text(body));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Ok(id) = HeaderValue::from_str(request_id) {
-        headers.insert("x-amzn-RequestId", id);
-    }
-    if let Some(name) = error_type {
-        headers.insert("x-amzn-ErrorType", HeaderValue::from_static(name));
-    }
-    response
 }

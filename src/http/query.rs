@@ -1,7 +1,7 @@
 //! The query string of GetLifecycleExecution.
 
+use crate::domain::LifecycleExecutionId;
 use crate::error::ApiError;
-use crate::model::LifecycleExecutionId;
 
 /// `lifecycleExecutionId` from the query string, required once and matching its pattern.
 pub fn execution_id(query: Option<&str>) -> Result<LifecycleExecutionId, ApiError> {
@@ -11,14 +11,14 @@ pub fn execution_id(query: Option<&str>) -> Result<LifecycleExecutionId, ApiErro
         .map(|(_, value)| value.into_owned());
     let value = values
         .next()
-        .ok_or_else(|| ApiError::Client(format!("{NAME} is required.").into()))?;
+        .ok_or_else(|| ApiError::client(format!("{NAME} is required.")))?;
     if values.next().is_some() {
-        return Err(ApiError::InvalidRequest(
-            format!("The query parameter {NAME} appears more than once.").into(),
-        ));
+        return Err(ApiError::invalid_request(format!(
+            "The query parameter {NAME} appears more than once."
+        )));
     }
     LifecycleExecutionId::try_from(value)
-        .map_err(|rule| ApiError::Client(format!("{NAME} {rule}.").into()))
+        .map_err(|rule| ApiError::client(format!("{NAME} {rule}.")))
 }
 
 #[cfg(test)]
@@ -38,7 +38,7 @@ mod tests {
         for query in [None, Some(""), Some("lifecycleexecutionid=x")] {
             assert_eq!(
                 execution_id(query).unwrap_err(),
-                ApiError::Client("lifecycleExecutionId is required.".into())
+                ApiError::client("lifecycleExecutionId is required.")
             );
         }
     }

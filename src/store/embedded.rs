@@ -1,82 +1,46 @@
-//! The in-process store: the same semantics as DynamoDB, nothing to install, nothing kept.
+//! The in-process store: the domain's plan applied under one lock, nothing to install,
+//! nothing kept.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::{rfc3339_utc, CancelStore, Outcome, StoreError, CANCEL_STATUS_REASON};
-use crate::cancel::{decide, Decision, ExecutionRecord, TokenRecord};
-use crate::get::ExecutionItem;
-use crate::model::{AccountId, CancelRequest, ExecutionStatus, LifecycleExecutionId};
-
-/// An execution as the embedded store keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredExecution {
-    pub account_id: String,
-    pub status: String,
-    pub status_reason: Option<String>,
-    pub cancel_requested_at: Option<String>,
-    pub lifecycle_policy_arn: Option<String>,
-    pub start_time_epoch_secs: Option<i64>,
-    pub end_time_epoch_secs: Option<i64>,
-}
-
-impl StoredExecution {
-    fn item(&self) -> ExecutionItem {
-        ExecutionItem {
-            account_id: self.account_id.clone(),
-            status: Some(self.status.clone()),
-            status_reason: self.status_reason.clone(),
-            lifecycle_policy_arn: self.lifecycle_policy_arn.clone(),
-            start_time_epoch_secs: self.start_time_epoch_secs.map(|t| t as f64),
-            end_time_epoch_secs: self.end_time_epoch_secs.map(|t| t as f64),
-        }
-    }
-}
+use super::{CancelStore, StoreError};
+use crate::domain::{
+    AccountId, CancelPlan, Execution, ExecutionStatus, LifecycleExecutionId, Outcome, TokenRecord,
+};
 
 #[derive(Default)]
 struct Tables {
-    executions: HashMap<String, StoredExecution>,
+    executions: HashMap<String, Execution>,
     tokens: HashMap<String, TokenRecord>,
 }
 
 /// A mutex around two maps: one lock per cancel makes each step atomic, as one
 /// `TransactWriteItems` is.
+#[derive(Default)]
 pub struct EmbeddedStore {
     tables: Mutex<Tables>,
-    ttl_secs: i64,
 }
 
 impl EmbeddedStore {
-    pub fn new(idempotency_ttl_secs: i64) -> Self {
-        Self {
-            tables: Mutex::new(Tables::default()),
-            ttl_secs: idempotency_ttl_secs,
-        }
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// Adds or replaces an execution with any status string, as a buggy engine might write.
-    pub fn put_raw_execution(&self, id: &str, account_id: &str, status: &str) {
-        self.put_stored_execution(
-            id,
-            StoredExecution {
-                account_id: account_id.to_owned(),
-                status: status.to_owned(),
-                status_reason: None,
-                cancel_requested_at: None,
-                lifecycle_policy_arn: None,
-                start_time_epoch_secs: None,
-                end_time_epoch_secs: None,
-            },
-        );
-    }
-
-    /// Adds or replaces an execution with every attribute given.
-    pub fn put_stored_execution(&self, id: &str, execution: StoredExecution) {
+    /// Adds or replaces an execution item, as the engine (or a buggy one) would.
+    pub fn put_execution(&self, id: &str, execution: Execution) {
         self.lock().executions.insert(id.to_owned(), execution);
     }
 
+    /// Adds or replaces an idempotency record, as a damaged table might hold it.
+    pub fn put_token_record(&self, idempotency_key: &str, record: TokenRecord) {
+        self.lock()
+            .tokens
+            .insert(idempotency_key.to_owned(), record);
+    }
+
     /// The execution as stored now.
-    pub fn execution(&self, id: &str) -> Option<StoredExecution> {
+    pub fn execution(&self, id: &str) -> Option<Execution> {
         self.lock().executions.get(id).cloned()
     }
 
@@ -90,72 +54,34 @@ impl EmbeddedStore {
         self.lock().tokens.len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Tables> {
+    fn lock(&self) -> MutexGuard<'_, Tables> {
         // A panic while holding the lock cannot leave half a cancel behind (both writes
-        // happen after every check), so the data stays usable.
+        // happen after the decision), so the data stays usable.
         self.tables.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn cancel_now(
-        &self,
-        request: &CancelRequest,
-        now_epoch_secs: i64,
-    ) -> Result<Outcome, StoreError> {
-        let mut tables = self.lock();
-        let key = request.idempotency_key();
-        let id = request.lifecycle_execution_id.as_str();
-        let execution = tables.executions.get(id).map(|e| ExecutionRecord {
-            account_id: e.account_id.clone(),
-            status: e.status.clone(),
-        });
-        match decide(
-            request,
-            tables.tokens.get(&key),
-            execution.as_ref(),
-            now_epoch_secs,
-        ) {
-            Decision::Cancel => {
-                let response_body = request.success_body();
-                tables.tokens.insert(
-                    key,
-                    TokenRecord {
-                        lifecycle_execution_id: id.to_owned(),
-                        response_body: response_body.clone(),
-                        expires_at_epoch_secs: now_epoch_secs.saturating_add(self.ttl_secs),
-                    },
-                );
-                if let Some(stored) = tables.executions.get_mut(id) {
-                    stored.status = ExecutionStatus::Cancelling.as_str().to_owned();
-                    stored.status_reason = Some(CANCEL_STATUS_REASON.to_owned());
-                    stored.cancel_requested_at = Some(rfc3339_utc(now_epoch_secs));
-                }
-                Ok(Outcome::Cancelled { response_body })
-            }
-            Decision::Replay { response_body } => Ok(Outcome::Replayed { response_body }),
-            Decision::Refuse(refusal) => Ok(Outcome::Refused(refusal)),
-            Decision::Corrupt(cause) => Err(StoreError::Internal(cause.into())),
-        }
     }
 }
 
 impl CancelStore for EmbeddedStore {
-    async fn cancel(
-        &self,
-        request: &CancelRequest,
-        now_epoch_secs: i64,
-    ) -> Result<Outcome, StoreError> {
-        self.cancel_now(request, now_epoch_secs)
+    async fn cancel(&self, plan: &CancelPlan) -> Result<Outcome, StoreError> {
+        let mut tables = self.lock();
+        let Tables { executions, tokens } = &mut *tables;
+        let key = plan.idempotency_key();
+        let id = plan.lifecycle_execution_id().as_str();
+        let outcome = plan.decide(tokens.get(&key), executions.get(id))?;
+        if let Outcome::Cancelled { .. } = outcome {
+            if let Some(execution) = executions.get_mut(id) {
+                execution.apply(&plan.change);
+                tokens.insert(key, plan.token.clone());
+            }
+        }
+        Ok(outcome)
     }
 
     async fn get_execution(
         &self,
         id: &LifecycleExecutionId,
-    ) -> Result<Option<ExecutionItem>, StoreError> {
-        Ok(self
-            .lock()
-            .executions
-            .get(id.as_str())
-            .map(StoredExecution::item))
+    ) -> Result<Option<Execution>, StoreError> {
+        Ok(self.execution(id.as_str()))
     }
 }
 
@@ -189,24 +115,19 @@ pub const DEMO_EXECUTIONS: [(&str, ExecutionStatus); 5] = [
 impl EmbeddedStore {
     /// A store holding [`DEMO_EXECUTIONS`], all owned by `account`, started on
     /// [`DEMO_START_EPOCH_SECS`] under one demo lifecycle policy.
-    pub fn with_demo_executions(idempotency_ttl_secs: i64, account: &AccountId) -> Self {
-        let store = Self::new(idempotency_ttl_secs);
+    pub fn with_demo_executions(account: &AccountId) -> Self {
+        let store = Self::new();
         for (n, (id, status)) in (0_i64..).zip(DEMO_EXECUTIONS) {
             let start = DEMO_START_EPOCH_SECS + 60 * n;
-            store.put_stored_execution(
-                id,
-                StoredExecution {
-                    account_id: account.as_str().to_owned(),
-                    status: status.as_str().to_owned(),
-                    status_reason: None,
-                    cancel_requested_at: None,
-                    lifecycle_policy_arn: Some(format!(
-                        "arn:aws:imagebuilder:us-east-1:{account}:lifecycle-policy/demo-keep-latest-5"
-                    )),
-                    start_time_epoch_secs: Some(start),
-                    end_time_epoch_secs: status.is_terminal().then_some(start + 600),
-                },
-            );
+            let execution = Execution {
+                lifecycle_policy_arn: Some(format!(
+                    "arn:aws:imagebuilder:us-east-1:{account}:lifecycle-policy/demo-keep-latest-5"
+                )),
+                start_time_epoch_secs: Some(start as f64),
+                end_time_epoch_secs: status.is_terminal().then_some((start + 600) as f64),
+                ..Execution::new(account.clone(), status)
+            };
+            store.put_execution(id, execution);
         }
         store
     }

@@ -1,4 +1,4 @@
-//! `create-tables`: both tables of API-CONTRACT §5, with TTL on `expiresAt`, if missing.
+//! `create-tables`: both tables of docs/API.md ("Schema"), with TTL on `expiresAt`, if missing.
 
 use std::time::Duration;
 
@@ -11,19 +11,21 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use tracing::info;
 
-use super::{classify_sdk_error, TableNames};
+use super::classify::classify;
+use super::item::attr;
+use crate::config::TableNames;
 use crate::store::StoreError;
 
 /// The TTL attribute of the idempotency table.
-pub const TTL_ATTRIBUTE: &str = "expiresAt";
+pub const TTL_ATTRIBUTE: &str = attr::EXPIRES_AT;
 
 const ACTIVE_POLL: Duration = Duration::from_millis(500);
 const ACTIVE_POLLS: u32 = 120;
 
 /// Creates whichever of the two tables is missing and enables TTL; a no-op when all is there.
 pub async fn create_tables(client: &Client, tables: &TableNames) -> Result<(), StoreError> {
-    create_table(client, &tables.executions, "lifecycleExecutionId").await?;
-    create_table(client, &tables.idempotency, "idempotencyKey").await?;
+    create_table(client, &tables.executions, attr::EXECUTION_ID).await?;
+    create_table(client, &tables.idempotency, attr::IDEMPOTENCY_KEY).await?;
     enable_ttl(client, &tables.idempotency).await
 }
 
@@ -35,7 +37,7 @@ async fn create_table(client: &Client, name: &str, key: &str) -> Result<(), Stor
         }
         Err(SdkError::ServiceError(e))
             if matches!(e.err(), DescribeTableError::ResourceNotFoundException(_)) => {}
-        Err(e) => return Err(classify_sdk_error(e)),
+        Err(e) => return Err(classify(e)),
     }
     let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.into());
     client
@@ -58,7 +60,7 @@ async fn create_table(client: &Client, name: &str, key: &str) -> Result<(), Stor
         )
         .send()
         .await
-        .map_err(classify_sdk_error)?;
+        .map_err(classify)?;
     info!(table = name, "table created");
     wait_until_active(client, name).await
 }
@@ -70,7 +72,7 @@ async fn wait_until_active(client: &Client, name: &str) -> Result<(), StoreError
             .table_name(name)
             .send()
             .await
-            .map_err(classify_sdk_error)?;
+            .map_err(classify)?;
         let status = described.table().and_then(|t| t.table_status());
         if matches!(status, Some(TableStatus::Active) | None) {
             return Ok(());
@@ -88,7 +90,7 @@ async fn enable_ttl(client: &Client, name: &str) -> Result<(), StoreError> {
         .table_name(name)
         .send()
         .await
-        .map_err(classify_sdk_error)?;
+        .map_err(classify)?;
     let description = current.time_to_live_description();
     let status = description.and_then(|d| d.time_to_live_status());
     let attribute = description.and_then(|d| d.attribute_name());
@@ -112,7 +114,7 @@ async fn enable_ttl(client: &Client, name: &str) -> Result<(), StoreError> {
         )
         .send()
         .await
-        .map_err(classify_sdk_error)?;
+        .map_err(classify)?;
     info!(table = name, attribute = TTL_ATTRIBUTE, "TTL enabled");
     Ok(())
 }

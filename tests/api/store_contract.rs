@@ -1,12 +1,12 @@
 //! One contract, two adapters: every scenario runs on the embedded store and on DynamoDB (moto).
 
-mod common;
-
-use cancel_lifecycle_execution::cancel::Refusal;
-use cancel_lifecycle_execution::get::ExecutionItem;
-use cancel_lifecycle_execution::model::ExecutionStatus;
-use cancel_lifecycle_execution::store::{CancelStore, Outcome, StoreError, CANCEL_STATUS_REASON};
-use common::{new_id, request, Backend, ACCOUNT, NOW, OTHER_ACCOUNT, TTL_SECS};
+use crate::helpers::{new_id, request, Backend, RawExpiry, ACCOUNT, NOW, OTHER_ACCOUNT, TTL_SECS};
+use cancel_lifecycle_execution::domain::cancel::CANCEL_STATUS_REASON;
+use cancel_lifecycle_execution::domain::Execution;
+use cancel_lifecycle_execution::domain::Outcome;
+use cancel_lifecycle_execution::domain::Refusal;
+use cancel_lifecycle_execution::domain::{ExecutionStatus, StoredStatus};
+use cancel_lifecycle_execution::store::{CancelStore, StoreError};
 
 fn body(id: &str) -> String {
     format!(r#"{{"lifecycleExecutionId":"{id}"}}"#)
@@ -22,7 +22,11 @@ async fn cancelling_a_cancellable_execution_moves_it_to_cancelling_and_records_t
         backend.put_execution(&id, ACCOUNT, status).await;
         let cancel = request(ACCOUNT, &format!("t-{status}"), &id);
 
-        let outcome = backend.store().cancel(&cancel, NOW).await.unwrap();
+        let outcome = backend
+            .store()
+            .cancel(&cancel.plan(NOW, TTL_SECS))
+            .await
+            .unwrap();
 
         assert_eq!(
             outcome,
@@ -43,7 +47,7 @@ async fn cancelling_a_cancellable_execution_moves_it_to_cancelling_and_records_t
             .unwrap();
         assert_eq!(token.lifecycle_execution_id, id);
         assert_eq!(token.response_body, body(&id));
-        assert_eq!(token.expires_at_epoch_secs, NOW + TTL_SECS);
+        assert_eq!(token.expires_at_epoch_secs, Some(NOW + TTL_SECS));
     }
 }
 
@@ -55,14 +59,22 @@ async fn a_replay_returns_the_first_body_byte_for_byte_after_the_execution_moved
     let cancel = request(ACCOUNT, "replayed-token", &id);
     let Outcome::Cancelled {
         response_body: first,
-    } = backend.store().cancel(&cancel, NOW).await.unwrap()
+    } = backend
+        .store()
+        .cancel(&cancel.plan(NOW, TTL_SECS))
+        .await
+        .unwrap()
     else {
         panic!("the first cancel must succeed");
     };
     // The engine finishes the cancel.
     backend.put_execution(&id, ACCOUNT, "CANCELLED").await;
 
-    let again = backend.store().cancel(&cancel, NOW + 60).await.unwrap();
+    let again = backend
+        .store()
+        .cancel(&cancel.plan(NOW + 60, TTL_SECS))
+        .await
+        .unwrap();
 
     assert_eq!(
         again,
@@ -82,12 +94,12 @@ async fn a_token_reused_for_another_execution_is_a_mismatch_and_changes_nothing<
     backend.put_execution(&second, ACCOUNT, "PENDING").await;
     let store = backend.store();
     store
-        .cancel(&request(ACCOUNT, "shared", &first), NOW)
+        .cancel(&request(ACCOUNT, "shared", &first).plan(NOW, TTL_SECS))
         .await
         .unwrap();
 
     let outcome = store
-        .cancel(&request(ACCOUNT, "shared", &second), NOW + 1)
+        .cancel(&request(ACCOUNT, "shared", &second).plan(NOW + 1, TTL_SECS))
         .await
         .unwrap();
 
@@ -105,12 +117,12 @@ async fn a_token_reused_after_a_refusal_of_its_first_execution_is_still_checked<
     backend.put_execution(&finished, ACCOUNT, "SUCCESS").await;
     let store = backend.store();
     store
-        .cancel(&request(ACCOUNT, "tok", &first), NOW)
+        .cancel(&request(ACCOUNT, "tok", &first).plan(NOW, TTL_SECS))
         .await
         .unwrap();
 
     let outcome = store
-        .cancel(&request(ACCOUNT, "tok", &finished), NOW)
+        .cancel(&request(ACCOUNT, "tok", &finished).plan(NOW, TTL_SECS))
         .await
         .unwrap();
 
@@ -123,12 +135,12 @@ async fn tokens_are_case_sensitive<B: Backend>(backend: B) {
     backend.put_execution(&second, ACCOUNT, "PENDING").await;
     let store = backend.store();
     store
-        .cancel(&request(ACCOUNT, "Token", &first), NOW)
+        .cancel(&request(ACCOUNT, "Token", &first).plan(NOW, TTL_SECS))
         .await
         .unwrap();
 
     let outcome = store
-        .cancel(&request(ACCOUNT, "token", &second), NOW)
+        .cancel(&request(ACCOUNT, "token", &second).plan(NOW, TTL_SECS))
         .await
         .unwrap();
 
@@ -149,12 +161,12 @@ async fn the_same_token_in_two_accounts_never_collides<B: Backend>(backend: B) {
         .await;
     let store = backend.store();
     store
-        .cancel(&request(ACCOUNT, "same", &mine), NOW)
+        .cancel(&request(ACCOUNT, "same", &mine).plan(NOW, TTL_SECS))
         .await
         .unwrap();
 
     let outcome = store
-        .cancel(&request(OTHER_ACCOUNT, "same", &theirs), NOW)
+        .cancel(&request(OTHER_ACCOUNT, "same", &theirs).plan(NOW, TTL_SECS))
         .await
         .unwrap();
 
@@ -172,21 +184,21 @@ async fn an_expired_token_record_that_is_not_yet_deleted_counts_as_absent<B: Bac
     backend.put_execution(&second, ACCOUNT, "PENDING").await;
     let store = backend.store();
     store
-        .cancel(&request(ACCOUNT, "old", &first), NOW)
+        .cancel(&request(ACCOUNT, "old", &first).plan(NOW, TTL_SECS))
         .await
         .unwrap();
     // Still live at its expiry second, absent one second later.
     let at_expiry = NOW + TTL_SECS;
     assert_eq!(
         store
-            .cancel(&request(ACCOUNT, "old", &second), at_expiry)
+            .cancel(&request(ACCOUNT, "old", &second).plan(at_expiry, TTL_SECS))
             .await
             .unwrap(),
         Outcome::Refused(Refusal::ParameterMismatch)
     );
 
     let outcome = store
-        .cancel(&request(ACCOUNT, "old", &second), at_expiry + 1)
+        .cancel(&request(ACCOUNT, "old", &second).plan(at_expiry + 1, TTL_SECS))
         .await
         .unwrap();
 
@@ -202,7 +214,7 @@ async fn an_expired_token_record_that_is_not_yet_deleted_counts_as_absent<B: Bac
         .await
         .unwrap();
     assert_eq!(token.lifecycle_execution_id, second);
-    assert_eq!(token.expires_at_epoch_secs, at_expiry + 1 + TTL_SECS);
+    assert_eq!(token.expires_at_epoch_secs, Some(at_expiry + 1 + TTL_SECS));
 }
 
 async fn a_refused_request_stores_nothing_and_its_token_stays_free<B: Backend>(backend: B) {
@@ -212,7 +224,7 @@ async fn a_refused_request_stores_nothing_and_its_token_stays_free<B: Backend>(b
     let store = backend.store();
     assert_eq!(
         store
-            .cancel(&request(ACCOUNT, "retry-me", &finished), NOW)
+            .cancel(&request(ACCOUNT, "retry-me", &finished).plan(NOW, TTL_SECS))
             .await
             .unwrap(),
         Outcome::Refused(Refusal::Terminal(ExecutionStatus::Success))
@@ -220,7 +232,7 @@ async fn a_refused_request_stores_nothing_and_its_token_stays_free<B: Backend>(b
     assert_eq!(backend.token_record_count().await, 0);
 
     let outcome = store
-        .cancel(&request(ACCOUNT, "retry-me", &open), NOW)
+        .cancel(&request(ACCOUNT, "retry-me", &open).plan(NOW, TTL_SECS))
         .await
         .unwrap();
 
@@ -242,11 +254,11 @@ async fn a_missing_execution_and_another_accounts_execution_are_both_not_found<B
     let store = backend.store();
 
     let missing = store
-        .cancel(&request(ACCOUNT, "a", &new_id()), NOW)
+        .cancel(&request(ACCOUNT, "a", &new_id()).plan(NOW, TTL_SECS))
         .await
         .unwrap();
     let foreign = store
-        .cancel(&request(ACCOUNT, "b", &theirs), NOW)
+        .cancel(&request(ACCOUNT, "b", &theirs).plan(NOW, TTL_SECS))
         .await
         .unwrap();
 
@@ -264,12 +276,12 @@ async fn a_cancelling_execution_is_in_use<B: Backend>(backend: B) {
     backend.put_execution(&id, ACCOUNT, "PENDING").await;
     let store = backend.store();
     store
-        .cancel(&request(ACCOUNT, "first", &id), NOW)
+        .cancel(&request(ACCOUNT, "first", &id).plan(NOW, TTL_SECS))
         .await
         .unwrap();
 
     let outcome = store
-        .cancel(&request(ACCOUNT, "second", &id), NOW)
+        .cancel(&request(ACCOUNT, "second", &id).plan(NOW, TTL_SECS))
         .await
         .unwrap();
 
@@ -288,7 +300,7 @@ async fn finished_executions_are_refused_with_their_status_and_left_alone<B: Bac
 
         let outcome = backend
             .store()
-            .cancel(&request(ACCOUNT, "t", &id), NOW)
+            .cancel(&request(ACCOUNT, "t", &id).plan(NOW, TTL_SECS))
             .await
             .unwrap();
 
@@ -302,22 +314,131 @@ async fn finished_executions_are_refused_with_their_status_and_left_alone<B: Bac
     assert_eq!(backend.token_record_count().await, 0);
 }
 
-async fn an_unknown_stored_status_is_an_internal_failure_that_stores_nothing<B: Backend>(
+fn damaged_statuses() -> [Option<StoredStatus>; 3] {
+    [
+        None,
+        Some(StoredStatus::NotAString),
+        Some(StoredStatus::Unknown("ARCHIVED".to_owned())),
+    ]
+}
+
+async fn the_callers_own_item_without_a_known_status_is_corrupt_data_that_stores_nothing<
+    B: Backend,
+>(
     backend: B,
 ) {
-    let id = new_id();
-    backend.put_execution(&id, ACCOUNT, "ARCHIVED").await;
+    for status in damaged_statuses() {
+        let id = new_id();
+        backend
+            .put_item_as_found(&id, Some(ACCOUNT), status.clone())
+            .await;
 
-    let outcome = backend
-        .store()
-        .cancel(&request(ACCOUNT, "t", &id), NOW)
-        .await;
+        let outcome = backend
+            .store()
+            .cancel(&request(ACCOUNT, "t", &id).plan(NOW, TTL_SECS))
+            .await;
 
-    assert!(
-        matches!(outcome, Err(StoreError::Internal(_))),
-        "{outcome:?}"
-    );
+        assert!(
+            matches!(outcome, Err(StoreError::Corrupt(_))),
+            "{status:?}: {outcome:?}"
+        );
+    }
     assert_eq!(backend.token_record_count().await, 0);
+}
+
+async fn another_accounts_damaged_item_reads_as_not_found<B: Backend>(backend: B) {
+    for (owner, status) in damaged_statuses()
+        .into_iter()
+        .map(|status| (Some(OTHER_ACCOUNT), status))
+        .chain([(None, Some(StoredStatus::from_text("PENDING")))])
+    {
+        let id = new_id();
+        backend.put_item_as_found(&id, owner, status.clone()).await;
+
+        let outcome = backend
+            .store()
+            .cancel(&request(ACCOUNT, "t", &id).plan(NOW, TTL_SECS))
+            .await;
+
+        assert_eq!(
+            outcome.map_err(|e| e.to_string()),
+            Ok(Outcome::Refused(Refusal::NotFound)),
+            "{owner:?} {status:?}"
+        );
+    }
+    assert_eq!(backend.token_record_count().await, 0);
+}
+
+async fn a_live_token_decides_alone_whatever_the_execution_item_holds_now<B: Backend>(backend: B) {
+    for status in damaged_statuses() {
+        let (id, other) = (new_id(), new_id());
+        backend.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
+        backend.put_execution(&other, ACCOUNT, "PENDING").await;
+        let token = format!("t-{}", &id[4..12]);
+        let store = backend.store();
+        store
+            .cancel(&request(ACCOUNT, &token, &id).plan(NOW, TTL_SECS))
+            .await
+            .expect("the first cancel succeeds");
+        // The item is damaged afterwards; the token still decides.
+        backend
+            .put_item_as_found(&id, Some(ACCOUNT), status.clone())
+            .await;
+
+        let replay = store
+            .cancel(&request(ACCOUNT, &token, &id).plan(NOW + 1, TTL_SECS))
+            .await;
+        let mismatch = store
+            .cancel(&request(ACCOUNT, &token, &other).plan(NOW + 1, TTL_SECS))
+            .await;
+
+        assert_eq!(
+            replay.map_err(|e| e.to_string()),
+            Ok(Outcome::Replayed {
+                response_body: body(&id)
+            }),
+            "{status:?}"
+        );
+        assert_eq!(
+            mismatch.map_err(|e| e.to_string()),
+            Ok(Outcome::Refused(Refusal::ParameterMismatch)),
+            "{status:?}"
+        );
+        assert_eq!(backend.execution(&other).await.unwrap().status, "PENDING");
+    }
+}
+
+async fn a_token_record_whose_expiry_is_not_a_readable_number_counts_as_expired<B: Backend>(
+    backend: B,
+) {
+    for (n, expiry) in [RawExpiry::Text("tomorrow"), RawExpiry::Number("1e30")]
+        .into_iter()
+        .enumerate()
+    {
+        let (old, id) = (new_id(), new_id());
+        backend.put_execution(&id, ACCOUNT, "PENDING").await;
+        let token = format!("damaged-{n}");
+        let cancel = request(ACCOUNT, &token, &id);
+        backend
+            .put_token_record(&cancel.idempotency_key(), &old, expiry)
+            .await;
+
+        let outcome = backend.store().cancel(&cancel.plan(NOW, TTL_SECS)).await;
+
+        assert_eq!(
+            outcome.map_err(|e| e.to_string()),
+            Ok(Outcome::Cancelled {
+                response_body: body(&id)
+            }),
+            "{expiry:?}"
+        );
+        let record = backend
+            .token_record(&cancel.idempotency_key())
+            .await
+            .unwrap();
+        assert_eq!(record.lifecycle_execution_id, id);
+        assert_eq!(record.expires_at_epoch_secs, Some(NOW + TTL_SECS));
+    }
 }
 
 async fn get_returns_the_stored_execution_whoever_owns_it_and_nothing_for_a_missing_one<
@@ -333,27 +454,47 @@ async fn get_returns_the_stored_execution_whoever_owns_it_and_nothing_for_a_miss
 
     let item = backend
         .store()
-        .get_execution(&common::id(&id))
+        .get_execution(&crate::helpers::id(&id))
         .await
         .unwrap();
     let missing = backend
         .store()
-        .get_execution(&common::id(&new_id()))
+        .get_execution(&crate::helpers::id(&new_id()))
         .await
         .unwrap();
 
     assert_eq!(
         item,
-        Some(ExecutionItem {
-            account_id: OTHER_ACCOUNT.to_owned(),
-            status: Some("SUCCESS".to_owned()),
+        Some(Execution {
+            owner: Some(crate::helpers::account(OTHER_ACCOUNT)),
+            status: Some(StoredStatus::Known(ExecutionStatus::Success)),
             status_reason: Some("Done.".to_owned()),
             lifecycle_policy_arn: Some(arn.to_owned()),
             start_time_epoch_secs: Some(1_700_000_000.0),
             end_time_epoch_secs: Some(1_700_000_600.0),
+            cancel_requested_at: None,
         })
     );
     assert_eq!(missing, None);
+}
+
+async fn get_returns_a_damaged_item_as_found<B: Backend>(backend: B) {
+    for status in damaged_statuses() {
+        let id = new_id();
+        backend
+            .put_item_as_found(&id, Some(ACCOUNT), status.clone())
+            .await;
+
+        let item = backend
+            .store()
+            .get_execution(&crate::helpers::id(&id))
+            .await
+            .unwrap()
+            .expect("the item is there");
+
+        assert_eq!(item.status, status);
+        assert_eq!(item.owner, Some(crate::helpers::account(ACCOUNT)));
+    }
 }
 
 macro_rules! contract {
@@ -362,7 +503,7 @@ macro_rules! contract {
             $(
                 #[tokio::test]
                 async fn $scenario() {
-                    super::$scenario(crate::common::Embedded::start().await).await;
+                    super::$scenario(crate::helpers::Embedded::start().await).await;
                 }
             )*
         }
@@ -370,7 +511,7 @@ macro_rules! contract {
             $(
                 #[tokio::test]
                 async fn $scenario() {
-                    super::$scenario(crate::common::Dynamo::start().await).await;
+                    super::$scenario(crate::helpers::Dynamo::start().await).await;
                 }
             )*
         }
@@ -389,6 +530,10 @@ contract!(
     a_missing_execution_and_another_accounts_execution_are_both_not_found,
     a_cancelling_execution_is_in_use,
     finished_executions_are_refused_with_their_status_and_left_alone,
-    an_unknown_stored_status_is_an_internal_failure_that_stores_nothing,
+    the_callers_own_item_without_a_known_status_is_corrupt_data_that_stores_nothing,
+    another_accounts_damaged_item_reads_as_not_found,
+    a_live_token_decides_alone_whatever_the_execution_item_holds_now,
+    a_token_record_whose_expiry_is_not_a_readable_number_counts_as_expired,
     get_returns_the_stored_execution_whoever_owns_it_and_nothing_for_a_missing_one,
+    get_returns_a_damaged_item_as_found,
 );

@@ -8,16 +8,14 @@
 //! (local mode, on the same moto) instead of an in-process server, and the test prints the
 //! binary's peak resident memory (VmHWM) at the end.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::helpers::server::serve;
+use crate::helpers::{account, cancel_body, http_exchange, new_id, Backend, Dynamo, ACCOUNT};
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::DynamoDbStore;
-use common::fault::serve;
-use common::{account, cancel_body, http_exchange, new_id, Backend, Dynamo, ACCOUNT, TTL_SECS};
 
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -41,7 +39,7 @@ impl ServiceProcess {
                 ("LISTEN_ADDR", "127.0.0.1:0"),
                 (
                     "AWS_ENDPOINT_URL_DYNAMODB",
-                    common::moto_endpoint().as_str(),
+                    crate::helpers::moto_endpoint().as_str(),
                 ),
                 ("AWS_REGION", "us-east-1"),
                 ("AWS_ACCESS_KEY_ID", "test"),
@@ -105,11 +103,7 @@ async fn concurrent_clients_with_retries_lose_nothing_and_cancel_each_execution_
     let address = match &binary {
         Some(process) => process.address.clone(),
         None => {
-            let store = DynamoDbStore::new(
-                dynamo.store.client().clone(),
-                dynamo.tables.clone(),
-                TTL_SECS,
-            );
+            let store = DynamoDbStore::new(dynamo.store.client().clone(), dynamo.tables.clone());
             let url = serve(App::new(store, Some(account(ACCOUNT)))).await;
             url.trim_start_matches("http://").to_owned()
         }

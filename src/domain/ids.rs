@@ -1,8 +1,8 @@
-//! Validated domain values: once one of these exists, its rule holds.
+//! Validated identifiers: once one of these exists, its rule holds.
 
 use std::fmt;
 
-/// The caller's `clientToken`: 1 to 36 characters, case-sensitive (API-CONTRACT §1).
+/// The caller's `clientToken`: 1 to 36 characters, case-sensitive (docs/API.md).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ClientToken(String);
 
@@ -71,7 +71,7 @@ impl fmt::Debug for ClientToken {
 pub struct LifecycleExecutionId(String);
 
 impl LifecycleExecutionId {
-    /// The pattern of API-CONTRACT §1, anchored at both ends.
+    /// The id pattern of docs/API.md, anchored at both ends.
     pub const PATTERN: &'static str =
         "^lce-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
@@ -142,86 +142,6 @@ impl AccountId {
 impl fmt::Display for AccountId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-/// The status of a lifecycle execution as the engine records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExecutionStatus {
-    Pending,
-    InProgress,
-    Cancelling,
-    Cancelled,
-    Success,
-    Failed,
-}
-
-impl ExecutionStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::InProgress => "IN_PROGRESS",
-            Self::Cancelling => "CANCELLING",
-            Self::Cancelled => "CANCELLED",
-            Self::Success => "SUCCESS",
-            Self::Failed => "FAILED",
-        }
-    }
-
-    /// Whether a cancel may move an execution in this status to `CANCELLING`.
-    pub const fn is_cancellable(self) -> bool {
-        matches!(self, Self::Pending | Self::InProgress)
-    }
-
-    /// Whether the execution has finished for good.
-    pub const fn is_terminal(self) -> bool {
-        matches!(self, Self::Cancelled | Self::Success | Self::Failed)
-    }
-}
-
-/// A status string the engine wrote that this service does not know.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown execution status {0:?}")]
-pub struct UnknownStatus(pub String);
-
-impl std::str::FromStr for ExecutionStatus {
-    type Err = UnknownStatus;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(match value {
-            "PENDING" => Self::Pending,
-            "IN_PROGRESS" => Self::InProgress,
-            "CANCELLING" => Self::Cancelling,
-            "CANCELLED" => Self::Cancelled,
-            "SUCCESS" => Self::Success,
-            "FAILED" => Self::Failed,
-            other => return Err(UnknownStatus(other.to_owned())),
-        })
-    }
-}
-
-/// A validated cancel request from one caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CancelRequest {
-    pub account_id: AccountId,
-    pub client_token: ClientToken,
-    pub lifecycle_execution_id: LifecycleExecutionId,
-}
-
-impl CancelRequest {
-    /// The idempotency table key of API-CONTRACT §5: tokens of different accounts never collide.
-    pub fn idempotency_key(&self) -> String {
-        format!(
-            "CancelLifecycleExecution#{}#{}",
-            self.account_id.as_str(),
-            self.client_token.as_str()
-        )
-    }
-
-    /// The exact success body, stored with the token and replayed byte for byte.
-    pub fn success_body(&self) -> String {
-        serde_json::json!({ "lifecycleExecutionId": self.lifecycle_execution_id.as_str() })
-            .to_string()
     }
 }
 
@@ -311,31 +231,5 @@ mod tests {
                 Err(RuleViolation::AccountId)
             );
         }
-    }
-
-    #[test]
-    fn every_status_round_trips_through_its_name() {
-        use ExecutionStatus::*;
-        for status in [Pending, InProgress, Cancelling, Cancelled, Success, Failed] {
-            assert_eq!(status.as_str().parse::<ExecutionStatus>(), Ok(status));
-        }
-        assert!("pending".parse::<ExecutionStatus>().is_err());
-    }
-
-    #[test]
-    fn the_idempotency_key_names_operation_account_and_token() {
-        let request = CancelRequest {
-            account_id: AccountId::try_from("123456789012".to_owned()).unwrap(),
-            client_token: ClientToken::try_from("Tok-1".to_owned()).unwrap(),
-            lifecycle_execution_id: id(ID).unwrap(),
-        };
-        assert_eq!(
-            request.idempotency_key(),
-            "CancelLifecycleExecution#123456789012#Tok-1"
-        );
-        assert_eq!(
-            request.success_body(),
-            format!(r#"{{"lifecycleExecutionId":"{ID}"}}"#)
-        );
     }
 }

@@ -2,18 +2,15 @@
 //! each fault gives its documented answer within bounds, leaves no partial state, and the next
 //! request after it succeeds.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use cancel_lifecycle_execution::http::App;
-use cancel_lifecycle_execution::store::dynamodb::CANCEL_DEADLINE;
-use cancel_lifecycle_execution::store::DynamoDbStore;
-use common::fault::FaultyDynamoDb;
-use common::{
+use crate::helpers::fault::FaultyDynamoDb;
+use crate::helpers::{
     account, call, cancel_body, client_for, new_id, plain, Answer, Backend, Dynamo, ACCOUNT,
-    TTL_SECS,
 };
+use cancel_lifecycle_execution::http::App;
+use cancel_lifecycle_execution::store::dynamodb::client::REQUEST_DEADLINE;
+use cancel_lifecycle_execution::store::DynamoDbStore;
 
 const PATH: &str = "/CancelLifecycleExecution";
 
@@ -29,7 +26,7 @@ async fn rig() -> Rig {
     let dynamo = Dynamo::start().await;
     let faulty = FaultyDynamoDb::start();
     let client = client_for(&faulty.endpoint);
-    let store = DynamoDbStore::new(client, dynamo.tables.clone(), TTL_SECS);
+    let store = DynamoDbStore::new(client, dynamo.tables.clone());
     let id = new_id();
     dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
     Rig {
@@ -161,7 +158,7 @@ async fn a_dynamodb_that_never_answers_gives_503_within_the_cancel_deadline() {
 
     // A bound the service promises (its own deadline), not a speed target.
     assert!(
-        took <= CANCEL_DEADLINE + Duration::from_secs(2),
+        took <= REQUEST_DEADLINE + Duration::from_secs(2),
         "took {took:?}"
     );
 }
@@ -179,7 +176,6 @@ async fn a_refused_connection_gives_503_and_the_next_request_succeeds_once_dynam
     let down = DynamoDbStore::new(
         client_for(&format!("http://127.0.0.1:{closed_port}")),
         dynamo.tables.clone(),
-        TTL_SECS,
     );
     let body = cancel_body("refused", &id);
 
@@ -198,11 +194,7 @@ async fn a_refused_connection_gives_503_and_the_next_request_succeeds_once_dynam
     assert!(took <= Duration::from_secs(5), "took {took:?}");
     assert_eq!(dynamo.token_record_count().await, 0);
     let up = App::new(
-        DynamoDbStore::new(
-            dynamo.store.client().clone(),
-            dynamo.tables.clone(),
-            TTL_SECS,
-        ),
+        DynamoDbStore::new(dynamo.store.client().clone(), dynamo.tables.clone()),
         Some(account(ACCOUNT)),
     );
     call(&up, plain("PUT", PATH, &body))

@@ -1,8 +1,9 @@
 //! aws-sdk-imagebuilder against the local endpoint on moto: every documented outcome arrives as
 //! the modeled error variant, with its message and a request id.
 
-mod common;
-
+use crate::helpers::fault::FaultyDynamoDb;
+use crate::helpers::server::serve;
+use crate::helpers::{account, client_for, new_id, Backend, Dynamo, ACCOUNT};
 use aws_sdk_imagebuilder::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_imagebuilder::operation::cancel_lifecycle_execution::{
     CancelLifecycleExecutionError, CancelLifecycleExecutionOutput,
@@ -10,8 +11,6 @@ use aws_sdk_imagebuilder::operation::cancel_lifecycle_execution::{
 use aws_sdk_imagebuilder::operation::RequestId;
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::DynamoDbStore;
-use common::fault::{serve, FaultyDynamoDb};
-use common::{account, client_for, new_id, Backend, Dynamo, ACCOUNT, TTL_SECS};
 
 type Outcome = Result<CancelLifecycleExecutionOutput, SdkError<CancelLifecycleExecutionError>>;
 type IsVariant = fn(&CancelLifecycleExecutionError) -> bool;
@@ -46,11 +45,7 @@ async fn cancel(url: &str, token: Option<&str>, id: &str) -> Outcome {
 /// The service on moto, as `cargo run` with tables would run it.
 async fn service_on_moto() -> (String, Dynamo) {
     let dynamo = Dynamo::start().await;
-    let store = DynamoDbStore::new(
-        dynamo.store.client().clone(),
-        dynamo.tables.clone(),
-        TTL_SECS,
-    );
+    let store = DynamoDbStore::new(dynamo.store.client().clone(), dynamo.tables.clone());
     (serve(App::new(store, Some(account(ACCOUNT)))).await, dynamo)
 }
 
@@ -94,7 +89,7 @@ async fn an_omitted_client_token_is_filled_in_by_the_sdk_and_recorded() {
     assert_eq!(output.lifecycle_execution_id(), Some(id.as_str()));
     let tokens = dynamo.token_items().await;
     assert_eq!(tokens.len(), 1);
-    let key = common::s(&tokens[0], "idempotencyKey").unwrap();
+    let key = crate::helpers::s(&tokens[0], "idempotencyKey").unwrap();
     let token = key.rsplit('#').next().unwrap();
     assert_eq!(token.len(), 36, "the SDK's token is a UUID: {key}");
 }
@@ -138,11 +133,7 @@ async fn refusals_arrive_as_their_modeled_errors() {
 #[tokio::test]
 async fn a_caller_without_identity_or_default_account_gets_forbidden() {
     let dynamo = Dynamo::start().await;
-    let store = DynamoDbStore::new(
-        dynamo.store.client().clone(),
-        dynamo.tables.clone(),
-        TTL_SECS,
-    );
+    let store = DynamoDbStore::new(dynamo.store.client().clone(), dynamo.tables.clone());
     let url = serve(App::new(store, None)).await;
 
     let error = modeled_error(cancel(&url, Some("t"), &new_id()).await);
@@ -155,7 +146,7 @@ async fn service_on_faulty_dynamodb() -> (String, FaultyDynamoDb, Dynamo) {
     let dynamo = Dynamo::start().await;
     let faulty = FaultyDynamoDb::start();
     let client = client_for(&faulty.endpoint);
-    let store = DynamoDbStore::new(client, dynamo.tables.clone(), TTL_SECS);
+    let store = DynamoDbStore::new(client, dynamo.tables.clone());
     (
         serve(App::new(store, Some(account(ACCOUNT)))).await,
         faulty,

@@ -1,6 +1,7 @@
 //! GetLifecycleExecution: where an execution is now, as Image Builder's model shows it.
 
-use crate::model::{AccountId, LifecycleExecutionId};
+use super::execution::Execution;
+use super::ids::{AccountId, LifecycleExecutionId};
 
 /// A validated get request from one caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,21 +10,11 @@ pub struct GetRequest {
     pub lifecycle_execution_id: LifecycleExecutionId,
 }
 
-/// An execution item as stored, with the attributes the answer shows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExecutionItem {
-    pub account_id: String,
-    pub status: Option<String>,
-    pub status_reason: Option<String>,
-    pub lifecycle_policy_arn: Option<String>,
-    pub start_time_epoch_secs: Option<f64>,
-    pub end_time_epoch_secs: Option<f64>,
-}
-
 /// The answer to `request`, or `None` when the caller may not see it: a missing execution and
-/// another account's read the same (API-CONTRACT §4).
-pub fn answer(request: &GetRequest, item: Option<&ExecutionItem>) -> Option<String> {
-    let item = item.filter(|i| i.account_id == request.account_id.as_str())?;
+/// another account's read the same. The caller's own item is shown as it is: a status that is
+/// missing or not a string leaves `state.status` out.
+pub fn answer(request: &GetRequest, item: Option<&Execution>) -> Option<String> {
+    let item = item.filter(|i| i.is_owned_by(&request.account_id))?;
     let mut execution = serde_json::Map::new();
     execution.insert(
         "lifecycleExecutionId".to_owned(),
@@ -33,8 +24,8 @@ pub fn answer(request: &GetRequest, item: Option<&ExecutionItem>) -> Option<Stri
         execution.insert("lifecyclePolicyArn".to_owned(), arn.as_str().into());
     }
     let mut state = serde_json::Map::new();
-    if let Some(status) = &item.status {
-        state.insert("status".to_owned(), status.as_str().into());
+    if let Some(status) = item.status.as_ref().and_then(|s| s.shown()) {
+        state.insert("status".to_owned(), status.into());
     }
     if let Some(reason) = &item.status_reason {
         state.insert("reason".to_owned(), reason.as_str().into());
@@ -65,19 +56,10 @@ fn epoch_seconds(secs: f64) -> Option<serde_json::Value> {
     }
 }
 
-/// A timestamp attribute the engine wrote: epoch seconds, or an RFC 3339 string.
-pub fn parse_timestamp(epoch_or_rfc3339: &str) -> Option<f64> {
-    use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
-    epoch_or_rfc3339.parse::<f64>().ok().or_else(|| {
-        DateTime::from_str(epoch_or_rfc3339, DateTimeFormat::DateTime)
-            .ok()
-            .map(|t| t.as_secs_f64())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::execution::{ExecutionStatus, StoredStatus};
 
     const ID: &str = "lce-11111111-2222-3333-4444-555555555555";
 
@@ -88,16 +70,21 @@ mod tests {
         }
     }
 
-    fn item() -> ExecutionItem {
-        ExecutionItem {
-            account_id: "111122223333".to_owned(),
-            status: Some("CANCELLING".to_owned()),
+    fn owner() -> AccountId {
+        AccountId::try_from("111122223333".to_owned()).unwrap()
+    }
+
+    fn item() -> Execution {
+        Execution {
+            owner: Some(owner()),
+            status: Some(StoredStatus::Known(ExecutionStatus::Cancelling)),
             status_reason: Some("Cancellation requested by CancelLifecycleExecution.".to_owned()),
             lifecycle_policy_arn: Some(
                 "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/p".to_owned(),
             ),
             start_time_epoch_secs: Some(1_700_000_000.0),
             end_time_epoch_secs: Some(1_700_000_123.5),
+            cancel_requested_at: None,
         }
     }
 
@@ -118,14 +105,7 @@ mod tests {
 
     #[test]
     fn members_the_item_lacks_are_absent() {
-        let bare = ExecutionItem {
-            account_id: "111122223333".to_owned(),
-            status: Some("PENDING".to_owned()),
-            status_reason: None,
-            lifecycle_policy_arn: None,
-            start_time_epoch_secs: None,
-            end_time_epoch_secs: None,
-        };
+        let bare = Execution::new(owner(), ExecutionStatus::Pending);
         assert_eq!(
             answer(&request("111122223333"), Some(&bare)).unwrap(),
             format!(
@@ -135,18 +115,33 @@ mod tests {
     }
 
     #[test]
-    fn another_accounts_execution_reads_as_missing() {
-        assert_eq!(answer(&request("444455556666"), Some(&item())), None);
-        assert_eq!(answer(&request("111122223333"), None), None);
+    fn the_callers_own_damaged_item_is_shown_as_it_is() {
+        let shown = |status: Option<StoredStatus>| {
+            let item = Execution {
+                owner: Some(owner()),
+                status,
+                ..Execution::default()
+            };
+            answer(&request("111122223333"), Some(&item)).unwrap()
+        };
+        let bare = format!(r#"{{"lifecycleExecution":{{"lifecycleExecutionId":"{ID}"}}}}"#);
+        assert_eq!(shown(None), bare);
+        assert_eq!(shown(Some(StoredStatus::NotAString)), bare);
+        assert_eq!(
+            shown(Some(StoredStatus::Unknown("PAUSED".to_owned()))),
+            format!(
+                r#"{{"lifecycleExecution":{{"lifecycleExecutionId":"{ID}","state":{{"status":"PAUSED"}}}}}}"#
+            )
+        );
     }
 
     #[test]
-    fn timestamps_are_read_from_epoch_seconds_or_rfc3339() {
-        assert_eq!(parse_timestamp("1700000000"), Some(1_700_000_000.0));
+    fn another_accounts_execution_reads_as_missing() {
+        assert_eq!(answer(&request("444455556666"), Some(&item())), None);
+        assert_eq!(answer(&request("111122223333"), None), None);
         assert_eq!(
-            parse_timestamp("2023-11-14T22:13:20Z"),
-            Some(1_700_000_000.0)
+            answer(&request("111122223333"), Some(&Execution::default())),
+            None
         );
-        assert_eq!(parse_timestamp("yesterday"), None);
     }
 }

@@ -1,13 +1,11 @@
 //! Every sample event in `events/` runs through the handler and must give its expected response,
 //! so an event that drifts from the code fails the build.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
+use crate::helpers::{account, call};
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::EmbeddedStore;
-use common::{account, call};
 use serde_json::Value;
 
 const DEMO_ACCOUNT: &str = "123456789012";
@@ -58,7 +56,7 @@ fn read_json(path: &Path) -> Value {
 async fn every_event_in_the_events_folder_gives_its_expected_response() {
     // As deployed, but on the embedded demo store: no default account, identity from the event.
     let app = App::new(
-        EmbeddedStore::with_demo_executions(86_400, &account(DEMO_ACCOUNT)),
+        EmbeddedStore::with_demo_executions(&account(DEMO_ACCOUNT)),
         None,
     );
     let files = event_files();
@@ -69,9 +67,8 @@ async fn every_event_in_the_events_folder_gives_its_expected_response() {
             .unwrap()
             .to_string_lossy()
             .into_owned();
-        let text = std::fs::read_to_string(&event_path).unwrap();
-        let request = lambda_http::request::from_str(&text)
-            .unwrap_or_else(|e| panic!("{name} is not an event lambda_http accepts: {e}"));
+        let request = crate::helpers::try_event(&read_json(&event_path))
+            .unwrap_or_else(|| panic!("{name} is not an event lambda_http accepts"));
         let expected = read_json(&expected_path);
 
         let answer = call(&app, request).await;
@@ -143,5 +140,38 @@ fn the_events_cover_every_event_kind_and_every_documented_outcome() {
         "ResourceInUseException",
     ] {
         assert!(outcomes.contains(outcome), "no event for {outcome}");
+    }
+}
+
+#[tokio::test]
+async fn every_event_through_the_lambda_entry_point_answers_in_the_shape_of_its_origin() {
+    let app = App::new(
+        EmbeddedStore::with_demo_executions(&account(DEMO_ACCOUNT)),
+        None,
+    );
+    for (event_path, expected_path) in event_files() {
+        let name = event_path.display().to_string();
+        let event = read_json(&event_path);
+        let expected = read_json(&expected_path);
+
+        let returned = crate::helpers::invoke(&app, &event).await;
+
+        assert_eq!(returned["statusCode"], expected["statusCode"], "{name}");
+        assert_eq!(returned["body"], expected["body"], "{name}");
+        assert_eq!(returned["isBase64Encoded"], false, "{name}");
+        let content_type = if event["version"] == "2.0" {
+            // HTTP API and function URL: one `headers` map.
+            returned["headers"]["content-type"].clone()
+        } else {
+            // REST API: `multiValueHeaders` only, so API Gateway sends no header twice.
+            assert!(
+                returned["headers"]
+                    .as_object()
+                    .is_none_or(|headers| headers.is_empty()),
+                "{name}: {returned}"
+            );
+            returned["multiValueHeaders"]["content-type"][0].clone()
+        };
+        assert_eq!(content_type, "application/json", "{name}: {returned}");
     }
 }

@@ -1,17 +1,15 @@
 //! The local HTTP server and the binary itself, as a newcomer runs them.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
+use crate::helpers::{account, cancel_body, http_exchange, new_id, unique_tables, ACCOUNT};
+use cancel_lifecycle_execution::config::LocalLimits;
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::local;
 use cancel_lifecycle_execution::store::embedded::DEMO_EXECUTIONS;
 use cancel_lifecycle_execution::store::EmbeddedStore;
-use common::{account, cancel_body, http_exchange, new_id, unique_tables, ACCOUNT, TTL_SECS};
 
 const PATH: &str = "/CancelLifecycleExecution";
 const BINARY: &str = env!("CARGO_BIN_EXE_cancel-lifecycle-execution");
@@ -26,7 +24,9 @@ async fn start_server(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(local::serve(Arc::new(app), listener, async {
+    let limits = LocalLimits::default();
+    let router = app.with_body_deadline(limits.body_timeout).router();
+    let server = tokio::spawn(local::serve(router, listener, limits, async {
         let _ = stopped.await;
     }));
     (address, stop, server)
@@ -34,9 +34,9 @@ async fn start_server(
 
 #[tokio::test]
 async fn the_local_server_answers_a_cancel_over_http() {
-    let store = EmbeddedStore::new(TTL_SECS);
+    let store = EmbeddedStore::new();
     let id = new_id();
-    store.put_raw_execution(&id, ACCOUNT, "PENDING");
+    crate::helpers::put_raw(&store, &id, ACCOUNT, "PENDING");
     let (address, stop, server) = start_server(App::new(store, Some(account(ACCOUNT)))).await;
 
     let answer = http_exchange(&address, "PUT", PATH, cancel_body("t", &id).as_bytes()).await;
@@ -48,11 +48,8 @@ async fn the_local_server_answers_a_cancel_over_http() {
 
 #[tokio::test]
 async fn the_local_server_refuses_a_body_over_the_cap() {
-    let (address, stop, _server) = start_server(App::new(
-        EmbeddedStore::new(TTL_SECS),
-        Some(account(ACCOUNT)),
-    ))
-    .await;
+    let (address, stop, _server) =
+        start_server(App::new(EmbeddedStore::new(), Some(account(ACCOUNT)))).await;
     let body = format!(r#"{{"clientToken":"{}"}}"#, "x".repeat(1024 * 1024));
 
     let answer = http_exchange(&address, "PUT", PATH, body.as_bytes()).await;
@@ -129,7 +126,7 @@ async fn cargo_run_with_nothing_set_serves_the_demo_executions() {
 
 #[tokio::test]
 async fn create_tables_then_serve_on_moto_cancels_a_seeded_execution() {
-    let endpoint = common::moto_endpoint();
+    let endpoint = crate::helpers::moto_endpoint();
     let tables = unique_tables();
     let mut vars = aws_env(&endpoint);
     vars.push(("EXECUTIONS_TABLE", tables.executions.clone()));
@@ -148,7 +145,7 @@ async fn create_tables_then_serve_on_moto_cancels_a_seeded_execution() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let dynamo_client = common::client_for(&endpoint);
+    let dynamo_client = crate::helpers::client_for(&endpoint);
     let id = new_id();
     dynamo_client
         .put_item()
@@ -221,10 +218,10 @@ fn the_binary_stops_cleanly_on_sigterm() {
 
 #[tokio::test]
 async fn sigterm_lets_a_request_in_flight_finish_before_the_binary_exits() {
-    let dynamo = common::Dynamo::start().await;
-    let faulty = common::fault::FaultyDynamoDb::start();
+    let dynamo = crate::helpers::Dynamo::start().await;
+    let faulty = crate::helpers::fault::FaultyDynamoDb::start();
     let id = new_id();
-    common::Backend::put_execution(&dynamo, &id, ACCOUNT, "IN_PROGRESS").await;
+    crate::helpers::Backend::put_execution(&dynamo, &id, ACCOUNT, "IN_PROGRESS").await;
     let mut vars = aws_env(&faulty.endpoint);
     vars.push(("EXECUTIONS_TABLE", dynamo.tables.executions.clone()));
     vars.push(("IDEMPOTENCY_TABLE", dynamo.tables.idempotency.clone()));
@@ -256,7 +253,7 @@ async fn sigterm_lets_a_request_in_flight_finish_before_the_binary_exits() {
         .expect("the binary exits");
     assert!(exit.success(), "{exit:?}");
     assert_eq!(
-        common::Backend::execution(&dynamo, &id)
+        crate::helpers::Backend::execution(&dynamo, &id)
             .await
             .unwrap()
             .status,

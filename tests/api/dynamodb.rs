@@ -1,30 +1,25 @@
 //! The DynamoDB store behind the HTTP edge, on moto: concurrency, call counts, schema, failures.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
-use cancel_lifecycle_execution::cancel::Refusal;
-use cancel_lifecycle_execution::http::App;
-use cancel_lifecycle_execution::store::dynamodb::calls::counting;
-use cancel_lifecycle_execution::store::dynamodb::schema::create_tables;
-use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, Outcome};
-use common::{
+use crate::helpers::{
     account, call, cancel_body, client_for, new_id, plain, request, unique_tables, Backend, Dynamo,
     ACCOUNT, NOW, TTL_SECS,
 };
+use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
+use cancel_lifecycle_execution::domain::Outcome;
+use cancel_lifecycle_execution::domain::Refusal;
+use cancel_lifecycle_execution::http::App;
+use cancel_lifecycle_execution::store::dynamodb::schema::create_tables;
+use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore};
+use cancel_lifecycle_execution::telemetry::calls::counting;
 
 const PATH: &str = "/CancelLifecycleExecution";
 
 async fn app_on_moto() -> (Arc<App<DynamoDbStore>>, Dynamo) {
     let dynamo = Dynamo::start().await;
-    let store = DynamoDbStore::new(
-        dynamo.store.client().clone(),
-        dynamo.tables.clone(),
-        TTL_SECS,
-    );
+    let store = DynamoDbStore::new(dynamo.store.client().clone(), dynamo.tables.clone());
     (Arc::new(App::new(store, Some(account(ACCOUNT)))), dynamo)
 }
 
@@ -93,7 +88,7 @@ async fn a_new_cancel_a_replay_and_a_mismatch_each_cost_one_dynamodb_call() {
     let cancel = |token: &str, id: &str| {
         let request = request(ACCOUNT, token, id);
         let store = &dynamo.store;
-        counting(async move { store.cancel(&request, NOW).await })
+        counting(async move { store.cancel(&request.plan(NOW, TTL_SECS)).await })
     };
 
     let (new, new_calls) = cancel("counted", &id).await;
@@ -164,20 +159,20 @@ async fn a_cancel_leaves_the_engines_other_attributes_untouched() {
     assert_eq!(stored.len(), 7);
     let tokens = dynamo.token_items().await;
     assert_eq!(tokens.len(), 1);
-    let created_at = common::n(&tokens[0], "createdAt").unwrap();
+    let created_at = crate::helpers::n(&tokens[0], "createdAt").unwrap();
     assert_eq!(
-        common::n(&tokens[0], "expiresAt"),
+        crate::helpers::n(&tokens[0], "expiresAt"),
         Some(created_at + TTL_SECS)
     );
     assert_eq!(
-        common::s(&tokens[0], "idempotencyKey").as_deref(),
+        crate::helpers::s(&tokens[0], "idempotencyKey").as_deref(),
         Some(format!("CancelLifecycleExecution#{ACCOUNT}#t").as_str())
     );
 }
 
 #[tokio::test]
 async fn create_tables_enables_ttl_and_is_a_no_op_the_second_time() {
-    let client = client_for(&common::moto_endpoint());
+    let client = client_for(&crate::helpers::moto_endpoint());
     let tables = unique_tables();
 
     create_tables(&client, &tables)
@@ -217,10 +212,10 @@ async fn create_tables_enables_ttl_and_is_a_no_op_the_second_time() {
 
 #[tokio::test]
 async fn a_missing_table_is_a_service_exception_that_names_no_table() {
-    let client = client_for(&common::moto_endpoint());
+    let client = client_for(&crate::helpers::moto_endpoint());
     let tables = unique_tables();
     let app = App::new(
-        DynamoDbStore::new(client, tables.clone(), TTL_SECS),
+        DynamoDbStore::new(client, tables.clone()),
         Some(account(ACCOUNT)),
     );
 
@@ -242,7 +237,7 @@ async fn an_unreachable_dynamodb_is_service_unavailable() {
     };
     let client = client_for(&format!("http://127.0.0.1:{closed_port}"));
     let app = App::new(
-        DynamoDbStore::new(client, unique_tables(), TTL_SECS),
+        DynamoDbStore::new(client, unique_tables()),
         Some(account(ACCOUNT)),
     );
 
@@ -268,7 +263,7 @@ async fn a_dynamodb_that_never_answers_is_service_unavailable() {
     });
     let client = client_for(&format!("http://{address}"));
     let app = App::new(
-        DynamoDbStore::new(client, unique_tables(), TTL_SECS),
+        DynamoDbStore::new(client, unique_tables()),
         Some(account(ACCOUNT)),
     );
 

@@ -1,17 +1,15 @@
 //! The request summary log line and the EMF metrics document, parsed and checked for a
 //! success, a replay, a 400 and a 503.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
+use crate::helpers::{
+    account, cancel_body, client_for, new_id, plain, unique_tables, Backend, Dynamo, ACCOUNT,
+};
+use cancel_lifecycle_execution::config::Dimension;
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore};
 use cancel_lifecycle_execution::telemetry::{json_subscriber, token_digest, Metrics, MetricsSink};
-use common::{
-    account, cancel_body, client_for, new_id, plain, unique_tables, Backend, Dynamo, ACCOUNT,
-    TTL_SECS,
-};
 use serde_json::Value;
 
 const PATH: &str = "/CancelLifecycleExecution";
@@ -44,22 +42,57 @@ impl Buffer {
     }
 }
 
+thread_local! {
+    /// Where this thread's log lines go while a test observes them.
+    static CAPTURE: std::cell::RefCell<Option<Buffer>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Writes to the calling thread's capture buffer, if any.
+#[derive(Clone, Copy)]
+struct ThreadCapture;
+
+impl std::io::Write for ThreadCapture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        CAPTURE.with(|capture| {
+            if let Some(buffer) = capture.borrow_mut().as_mut() {
+                buffer.write_all(bytes)?;
+            }
+            Ok(bytes.len())
+        })
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One global JSON subscriber for the whole test binary. A per-test `set_default` would race
+/// with the other tests of this binary over tracing's global callsite cache; a global one
+/// that writes to the observing thread's buffer does not.
+fn capture_on_this_thread(buffer: &Buffer) {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let subscriber =
+            json_subscriber(tracing_subscriber::EnvFilter::new("info"), || ThreadCapture);
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in the test binary");
+    });
+    CAPTURE.with(|capture| *capture.borrow_mut() = Some(buffer.clone()));
+}
+
 /// Runs one request with JSON logs captured; returns (status, summary line, EMF document, all logs).
 async fn observe<S: CancelStore>(store: S, body: String) -> (u16, Value, Value, String) {
     let logs = Buffer::default();
     let metrics = Buffer::default();
-    let subscriber = json_subscriber(tracing_subscriber::EnvFilter::new("info"), {
-        let logs = logs.clone();
-        move || logs.clone()
-    });
-    let _guard = tracing::subscriber::set_default(subscriber);
+    capture_on_this_thread(&logs);
     let app = App::new(store, Some(account(ACCOUNT))).with_metrics(Metrics::new(
         "Test/Cancel".to_owned(),
-        vec!["Operation".to_owned(), "Outcome".to_owned()],
+        Dimension::DEFAULT.to_vec(),
+        None,
         MetricsSink::Buffer(Arc::clone(&metrics.0)),
     ));
 
-    let response = app.handle(plain("PUT", PATH, &body)).await;
+    let response = crate::helpers::call(&app, plain("PUT", PATH, &body)).await;
+    CAPTURE.with(|capture| *capture.borrow_mut() = None);
 
     let summaries: Vec<Value> = logs
         .json_lines()
@@ -75,7 +108,7 @@ async fn observe<S: CancelStore>(store: S, body: String) -> (u16, Value, Value, 
     let documents = metrics.json_lines();
     assert_eq!(documents.len(), 1, "exactly one EMF document");
     (
-        response.status().as_u16(),
+        response.status,
         summaries[0].clone(),
         documents[0].clone(),
         logs.text(),
@@ -129,13 +162,7 @@ async fn a_cancel_and_its_replay_are_logged_and_counted_with_one_dynamodb_call_e
     let dynamo = Dynamo::start().await;
     let id = new_id();
     dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
-    let store = || {
-        DynamoDbStore::new(
-            dynamo.store.client().clone(),
-            dynamo.tables.clone(),
-            TTL_SECS,
-        )
-    };
+    let store = || DynamoDbStore::new(dynamo.store.client().clone(), dynamo.tables.clone());
 
     let (status, line, emf, logs) = observe(store(), cancel_body(TOKEN, &id)).await;
     assert_eq!(status, 200);
@@ -157,11 +184,7 @@ async fn a_refusal_is_logged_and_counted_by_its_error_name() {
     let dynamo = Dynamo::start().await;
     let id = new_id();
     dynamo.put_execution(&id, ACCOUNT, "SUCCESS").await;
-    let store = DynamoDbStore::new(
-        dynamo.store.client().clone(),
-        dynamo.tables.clone(),
-        TTL_SECS,
-    );
+    let store = DynamoDbStore::new(dynamo.store.client().clone(), dynamo.tables.clone());
 
     let (status, line, emf, _) = observe(store, cancel_body(TOKEN, &id)).await;
 
@@ -179,7 +202,7 @@ async fn an_unreachable_database_is_logged_with_its_cause_and_counted() {
         .unwrap()
         .port();
     let client = client_for(&format!("http://127.0.0.1:{closed_port}"));
-    let store = DynamoDbStore::new(client, unique_tables(), TTL_SECS);
+    let store = DynamoDbStore::new(client, unique_tables());
     let id = new_id();
 
     let (status, line, emf, logs) = observe(store, cancel_body(TOKEN, &id)).await;

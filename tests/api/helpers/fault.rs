@@ -1,14 +1,8 @@
-//! The fault DynamoDB endpoint (scripts/fault_dynamodb.py) in front of moto, and a service
-//! on the local server in front of either.
+//! The fault DynamoDB endpoint (scripts/fault_dynamodb.py) in front of moto.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-
-use cancel_lifecycle_execution::http::App;
-use cancel_lifecycle_execution::local;
-use cancel_lifecycle_execution::store::CancelStore;
 
 /// A running fault endpoint; killed when dropped.
 pub struct FaultyDynamoDb {
@@ -41,8 +35,7 @@ impl FaultyDynamoDb {
 
     /// Switches the mode: "none" forwards, "silent" never answers, else a DynamoDB error.
     pub async fn set(&self, mode: &str) {
-        let address = self.endpoint.trim_start_matches("http://");
-        let answer = super::http_exchange(address, "PUT", "/__fault__", mode.as_bytes()).await;
+        let answer = super::send(&self.endpoint, "PUT", "/__fault__", mode).await;
         assert_eq!(answer.status, 204, "setting fault mode {mode}: {answer:?}");
     }
 }
@@ -52,18 +45,4 @@ impl Drop for FaultyDynamoDb {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Serves `app` on a free loopback port for the rest of the test; returns its base URL.
-pub async fn serve<S: CancelStore>(app: App<S>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a free port");
-    let url = format!("http://{}", listener.local_addr().expect("an address"));
-    tokio::spawn(local::serve(
-        Arc::new(app),
-        listener,
-        std::future::pending(),
-    ));
-    url
 }

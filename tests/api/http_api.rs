@@ -1,29 +1,27 @@
 //! The HTTP edge through `App::handle`: routing, identity, validation and every error shape.
 
-mod common;
-
-use cancel_lifecycle_execution::http::App;
-use cancel_lifecycle_execution::model::LifecycleExecutionId;
-use cancel_lifecycle_execution::store::EmbeddedStore;
-use common::{
+use crate::helpers::{
     account, call, cancel_body, event, http_v2_event, new_id, plain, rest_v1_event, ACCOUNT,
-    OTHER_ACCOUNT, TTL_SECS,
+    OTHER_ACCOUNT,
 };
+use cancel_lifecycle_execution::domain::LifecycleExecutionId;
+use cancel_lifecycle_execution::http::App;
+use cancel_lifecycle_execution::store::EmbeddedStore;
 
 const PATH: &str = "/CancelLifecycleExecution";
 
 /// An app whose unauthenticated callers are `ACCOUNT`.
 fn app() -> App<EmbeddedStore> {
-    App::new(EmbeddedStore::new(TTL_SECS), Some(account(ACCOUNT)))
+    App::new(EmbeddedStore::new(), Some(account(ACCOUNT)))
 }
 
 fn app_without_default_account() -> App<EmbeddedStore> {
-    App::new(EmbeddedStore::new(TTL_SECS), None)
+    App::new(EmbeddedStore::new(), None)
 }
 
 fn seed(app: &App<EmbeddedStore>, owner: &str, status: &str) -> String {
     let id = new_id();
-    app.store().put_raw_execution(&id, owner, status);
+    crate::helpers::put_raw(app.store(), &id, owner, status);
     id
 }
 
@@ -35,7 +33,10 @@ async fn a_valid_cancel_answers_200_with_the_id_and_moves_the_execution() {
     let answer = call(&app, plain("PUT", PATH, &cancel_body("t-1", &id))).await;
 
     answer.assert_success(&id);
-    assert_eq!(app.store().execution(&id).unwrap().status, "CANCELLING");
+    assert_eq!(
+        crate::helpers::embedded_status(app.store(), &id),
+        "CANCELLING"
+    );
 }
 
 #[tokio::test]
@@ -78,7 +79,7 @@ async fn wrong_methods_and_unknown_paths_are_invalid_requests() {
             "This service has no operation at that path: use PUT /CancelLifecycleExecution or GET /GetLifecycleExecution.",
         );
     }
-    assert_eq!(app.store().execution(&id).unwrap().status, "PENDING");
+    assert_eq!(crate::helpers::embedded_status(app.store(), &id), "PENDING");
 }
 
 #[tokio::test]
@@ -143,7 +144,7 @@ async fn every_member_rule_is_a_client_error_that_names_the_member_and_changes_n
             .await
             .assert_error(400, "ClientException", &message);
     }
-    assert_eq!(app.store().execution(&id).unwrap().status, "PENDING");
+    assert_eq!(crate::helpers::embedded_status(app.store(), &id), "PENDING");
     assert_eq!(app.store().token_record_count(), 0);
 }
 
@@ -203,7 +204,10 @@ async fn refusals_render_as_their_documented_errors() {
         "IdempotentParameterMismatchException",
         "This clientToken was already used with a different lifecycleExecutionId: use a new clientToken.",
     );
-    assert_eq!(app.store().execution(&foreign).unwrap().status, "PENDING");
+    assert_eq!(
+        crate::helpers::embedded_status(app.store(), &foreign),
+        "PENDING"
+    );
 }
 
 #[tokio::test]
@@ -224,7 +228,7 @@ async fn without_an_identity_or_a_default_account_the_caller_is_forbidden() {
     )
     .await;
     assert_eq!(unsigned_event.status, 403);
-    assert_eq!(app.store().execution(&id).unwrap().status, "PENDING");
+    assert_eq!(crate::helpers::embedded_status(app.store(), &id), "PENDING");
 }
 
 #[tokio::test]
@@ -314,7 +318,7 @@ async fn a_malformed_caller_account_is_forbidden_even_with_a_default_account() {
     .await;
 
     assert_eq!(answer.status, 403);
-    assert_eq!(app.store().execution(&id).unwrap().status, "PENDING");
+    assert_eq!(crate::helpers::embedded_status(app.store(), &id), "PENDING");
 }
 
 #[tokio::test]

@@ -1,20 +1,17 @@
 //! The README's Rust SDK snippet (examples/imagebuilder_execute_api.rs), run against the local
 //! server: it must sign for `execute-api`, and the call must succeed.
 
-mod common;
-
-#[path = "../examples/imagebuilder_execute_api.rs"]
+#[path = "../../examples/imagebuilder_execute_api.rs"]
 #[allow(dead_code)]
 mod snippet;
 
 use std::sync::{Arc, Mutex};
 
+use crate::helpers::{account, new_id, ACCOUNT};
 use aws_sdk_imagebuilder::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_imagebuilder::config::{ConfigBag, Intercept, RuntimeComponents};
 use cancel_lifecycle_execution::http::App;
-use cancel_lifecycle_execution::local;
 use cancel_lifecycle_execution::store::EmbeddedStore;
-use common::{account, new_id, ACCOUNT, TTL_SECS};
 
 /// Keeps the Authorization header of every request the SDK sends.
 #[derive(Debug, Clone, Default)]
@@ -44,16 +41,10 @@ impl Intercept for Authorizations {
 
 #[tokio::test]
 async fn the_rust_sdk_snippet_signs_for_execute_api_and_the_call_succeeds() {
-    let store = EmbeddedStore::new(TTL_SECS);
+    let store = EmbeddedStore::new();
     let id = new_id();
-    store.put_raw_execution(&id, ACCOUNT, "PENDING");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(local::serve(
-        Arc::new(App::new(store, Some(account(ACCOUNT)))),
-        listener,
-        std::future::pending(),
-    ));
+    crate::helpers::put_raw(&store, &id, ACCOUNT, "PENDING");
+    let url = crate::helpers::server::serve(App::new(store, Some(account(ACCOUNT)))).await;
     let config = aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("eu-west-1"))

@@ -1,0 +1,103 @@
+//! The one place an answer becomes an HTTP response, and what it reports to the log line.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderName, HeaderValue, StatusCode};
+
+use crate::domain::{AccountId, LifecycleExecutionId};
+use crate::error::ApiError;
+use crate::store::StoreError;
+use crate::telemetry::RequestOutcome;
+
+/// The request id header of every response.
+pub static X_AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+/// The error name header of every error response.
+pub static X_AMZN_ERROR_TYPE: HeaderName = HeaderName::from_static("x-amzn-errortype");
+
+/// What a request came to, before rendering.
+#[derive(Debug)]
+pub enum Answer {
+    /// A 200 body, and its outcome for logs and metrics.
+    Success {
+        body: String,
+        outcome: RequestOutcome,
+    },
+    /// The error, and for a store failure its cause (for the log only).
+    Failure {
+        error: ApiError,
+        cause: Option<String>,
+    },
+}
+
+impl From<ApiError> for Answer {
+    fn from(error: ApiError) -> Self {
+        Self::Failure { error, cause: None }
+    }
+}
+
+impl From<StoreError> for Answer {
+    fn from(error: StoreError) -> Self {
+        Self::Failure {
+            error: ApiError::from(&error),
+            cause: Some(error.to_string()),
+        }
+    }
+}
+
+/// What the log line says about who asked for what.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub account_id: Option<AccountId>,
+    pub lifecycle_execution_id: Option<LifecycleExecutionId>,
+    pub client_token_sha256: Option<String>,
+}
+
+/// The part of a rendered answer the summary layer reads back (a response extension).
+#[derive(Debug, Clone)]
+pub struct Reported {
+    pub outcome: RequestOutcome,
+    pub facts: Facts,
+    pub cause: Option<Arc<str>>,
+}
+
+/// An answer with its facts, rendered by axum.
+pub struct Rendered(pub Answer, pub Facts);
+
+impl IntoResponse for Rendered {
+    fn into_response(self) -> Response {
+        let Rendered(answer, facts) = self;
+        let (status, error_type, body, outcome, cause) = match answer {
+            Answer::Success { body, outcome } => (StatusCode::OK, None, body, outcome, None),
+            Answer::Failure { error, cause } => (
+                error.status(),
+                Some(error.name()),
+                error.body(),
+                RequestOutcome::Failed(error.kind),
+                cause.map(Arc::from),
+            ),
+        };
+        let mut response = Response::new(Body::from(body));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(name) = error_type {
+            headers.insert(X_AMZN_ERROR_TYPE.clone(), HeaderValue::from_static(name));
+        }
+        response.extensions_mut().insert(Reported {
+            outcome,
+            facts,
+            cause,
+        });
+        response
+    }
+}
+
+/// An error with no facts, rendered.
+pub fn error_response(error: ApiError) -> Response {
+    Rendered(error.into(), Facts::default()).into_response()
+}

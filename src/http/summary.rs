@@ -1,0 +1,103 @@
+//! The layer every request passes: one summary log line and one metric per request, whoever
+//! answered it, and the documented error shape for answers made by a library layer.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+
+use super::render::{Answer, Facts, Rendered, Reported, X_AMZN_REQUEST_ID};
+use super::{body, operation_at, Shared};
+use crate::error::ApiError;
+use crate::telemetry::calls::counting;
+use crate::telemetry::{RequestOutcome, RequestSummary};
+
+/// A Lambda event that could not be turned into a request; it is refused before any handler.
+#[derive(Debug, Clone)]
+pub struct MalformedEvent(pub Arc<str>);
+
+pub async fn summarize<S: Send + Sync + 'static>(
+    State(app): State<Arc<Shared<S>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let operation = operation_at(request.uri().path());
+    let request_id = request
+        .headers()
+        .get(&X_AMZN_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let malformed = request.extensions().get::<MalformedEvent>().cloned();
+    let (mut response, dynamodb_calls) = match malformed {
+        Some(MalformedEvent(cause)) => (
+            refused(
+                ApiError::invalid_request("The request could not be read."),
+                &cause,
+            ),
+            0,
+        ),
+        None => counting(next.run(request)).await,
+    };
+    let reported = match response.extensions_mut().remove::<Reported>() {
+        Some(reported) => reported,
+        None => {
+            // A library layer answered (body limit, timeout): render its answer our way.
+            let (error, cause) = library_answer(response.status());
+            let outcome = RequestOutcome::Failed(error.kind);
+            response = refused(error, &cause);
+            response.extensions_mut().remove::<Reported>();
+            Reported {
+                outcome,
+                facts: Facts::default(),
+                cause: Some(cause.into()),
+            }
+        }
+    };
+    let facts = &reported.facts;
+    let summary = RequestSummary {
+        request_id: &request_id,
+        operation,
+        account_id: facts.account_id.as_ref().map(|a| a.as_str()),
+        lifecycle_execution_id: facts.lifecycle_execution_id.as_ref().map(|i| i.as_str()),
+        client_token_sha256: facts.client_token_sha256.clone(),
+        outcome: reported.outcome,
+        status: response.status().as_u16(),
+        duration: started.elapsed(),
+        dynamodb_calls,
+        cause: reported.cause.as_deref(),
+    };
+    summary.log();
+    if let Some(metrics) = &app.metrics {
+        metrics.emit(&summary);
+    }
+    response
+}
+
+/// The documented error for a status a library layer answered with.
+fn library_answer(status: StatusCode) -> (ApiError, String) {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (body::body_too_large(), "body over the limit".into()),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            ApiError::unavailable(),
+            "request timed out in the service".into(),
+        ),
+        other => (
+            ApiError::internal(),
+            format!("a layer answered {other} without a rendered error"),
+        ),
+    }
+}
+
+/// `error` rendered, with `cause` for the log line.
+fn refused(error: ApiError, cause: &str) -> Response {
+    let answer = Answer::Failure {
+        error,
+        cause: Some(cause.to_owned()),
+    };
+    Rendered(answer, Facts::default()).into_response()
+}

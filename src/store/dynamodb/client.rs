@@ -1,0 +1,54 @@
+//! The SDK client every DynamoDB call of this service goes through: timeouts, retries, and
+//! the call counter of the request log line.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::Client;
+
+use super::calls::CountCalls;
+
+/// SDK timeouts: a DynamoDB that never answers costs at most `OPERATION`, not Lambda's timeout.
+pub mod timeouts {
+    use std::time::Duration;
+    pub const CONNECT: Duration = Duration::from_secs(1);
+    pub const ATTEMPT: Duration = Duration::from_secs(2);
+    pub const OPERATION: Duration = Duration::from_secs(5);
+}
+
+/// The most one request may spend on DynamoDB, all attempts included: well inside API
+/// Gateway's 29 s.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(8);
+
+/// The SDK timeouts of every DynamoDB client of this service.
+pub fn timeout_config() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(timeouts::CONNECT)
+        .operation_attempt_timeout(timeouts::ATTEMPT)
+        .operation_timeout(timeouts::OPERATION)
+        .build()
+}
+
+/// Standard retries (throttling and transient errors), three attempts within `OPERATION`.
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(3)
+}
+
+/// The SDK configuration: the endpoint, region and credentials come from the environment
+/// (`AWS_ENDPOINT_URL_DYNAMODB` for a local server).
+pub async fn load_sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(timeout_config())
+        .retry_config(retry_config())
+        .load()
+        .await
+}
+
+/// The service's DynamoDB client: [`load_sdk_config`] plus the call counter.
+pub fn client(config: &aws_config::SdkConfig) -> Client {
+    let conf = aws_sdk_dynamodb::config::Builder::from(config)
+        .interceptor(CountCalls)
+        .build();
+    Client::from_conf(conf)
+}

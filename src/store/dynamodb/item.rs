@@ -1,0 +1,227 @@
+//! Items and expressions: the schema's attribute names in one place, items decoded into the
+//! domain's types, and a cancel plan rendered as the transaction's Put and Update.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, Update};
+
+use crate::domain::cancel::MAX_EXPIRES_AT_EPOCH_SECS;
+use crate::domain::execution::parse_timestamp;
+use crate::domain::{AccountId, CancelPlan, Execution, StoredStatus, TokenRecord};
+use crate::store::StoreError;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Attribute names of both tables (docs/API.md, "Schema").
+pub mod attr {
+    /// Executions table: key.
+    pub const EXECUTION_ID: &str = "lifecycleExecutionId";
+    pub const ACCOUNT_ID: &str = "accountId";
+    pub const STATUS: &str = "status";
+    pub const STATUS_REASON: &str = "statusReason";
+    pub const CANCEL_REQUESTED_AT: &str = "cancelRequestedAt";
+    pub const POLICY_ARN: &str = "lifecyclePolicyArn";
+    pub const START_TIME: &str = "startTime";
+    pub const END_TIME: &str = "endTime";
+    /// Idempotency table: key.
+    pub const IDEMPOTENCY_KEY: &str = "idempotencyKey";
+    /// Idempotency table: the execution the token was used for (same name as the key above).
+    pub const TOKEN_EXECUTION_ID: &str = EXECUTION_ID;
+    pub const RESPONSE_BODY: &str = "responseBody";
+    pub const CREATED_AT: &str = "createdAt";
+    /// Idempotency table: the TTL attribute.
+    pub const EXPIRES_AT: &str = "expiresAt";
+}
+
+pub fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: i64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+/// An execution item as found; nothing in it makes the decoding fail.
+impl From<&Item> for Execution {
+    fn from(item: &Item) -> Self {
+        let time = |name: &str| match item.get(name) {
+            Some(AttributeValue::N(v) | AttributeValue::S(v)) => parse_timestamp(v),
+            _ => None,
+        };
+        let owned = |name: &str| text(item, name).map(str::to_owned);
+        Self {
+            owner: owned(attr::ACCOUNT_ID).and_then(|a| AccountId::try_from(a).ok()),
+            status: item.get(attr::STATUS).map(|value| match value {
+                AttributeValue::S(status) => StoredStatus::from_text(status),
+                _ => StoredStatus::NotAString,
+            }),
+            status_reason: owned(attr::STATUS_REASON),
+            lifecycle_policy_arn: owned(attr::POLICY_ARN),
+            start_time_epoch_secs: time(attr::START_TIME),
+            end_time_epoch_secs: time(attr::END_TIME),
+            cancel_requested_at: owned(attr::CANCEL_REQUESTED_AT),
+        }
+    }
+}
+
+/// An idempotency record; one without its execution id or body cannot be answered from.
+impl TryFrom<&Item> for TokenRecord {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, Self::Error> {
+        let required = |name: &str| {
+            text(item, name).map(str::to_owned).ok_or_else(|| {
+                StoreError::internal(format!("idempotency record without a string {name}"))
+            })
+        };
+        Ok(Self {
+            lifecycle_execution_id: required(attr::TOKEN_EXECUTION_ID)?,
+            response_body: required(attr::RESPONSE_BODY)?,
+            expires_at_epoch_secs: item.get(attr::EXPIRES_AT).and_then(expiry),
+        })
+    }
+}
+
+/// `expiresAt` as whole epoch seconds, or `None` when it is no number or past the last
+/// sensible expiry: the same test as the Put's condition, so both count it as expired.
+fn expiry(value: &AttributeValue) -> Option<i64> {
+    let secs = value.as_n().ok()?.trim().parse::<f64>().ok()?;
+    (secs.is_finite() && secs <= MAX_EXPIRES_AT_EPOCH_SECS as f64).then(|| secs.floor() as i64)
+}
+
+/// The token record's Put: succeeds only where no live record holds the key.
+pub fn token_put(plan: &CancelPlan, table: &str) -> Result<Put, StoreError> {
+    let expires_at = plan
+        .token
+        .expires_at_epoch_secs
+        .unwrap_or(MAX_EXPIRES_AT_EPOCH_SECS);
+    Put::builder()
+        .table_name(table)
+        .item(attr::IDEMPOTENCY_KEY, s(plan.idempotency_key()))
+        .item(
+            attr::TOKEN_EXECUTION_ID,
+            s(&plan.token.lifecycle_execution_id),
+        )
+        .item(attr::RESPONSE_BODY, s(&plan.token.response_body))
+        .item(attr::CREATED_AT, n(plan.created_at_epoch_secs()))
+        .item(attr::EXPIRES_AT, n(expires_at))
+        .condition_expression(
+            "attribute_not_exists(#key) OR NOT attribute_type(#expires, :number) \
+             OR #expires < :now OR #expires > :last_expiry",
+        )
+        .expression_attribute_names("#key", attr::IDEMPOTENCY_KEY)
+        .expression_attribute_names("#expires", attr::EXPIRES_AT)
+        .expression_attribute_values(":number", s("N"))
+        .expression_attribute_values(":now", n(plan.now_epoch_secs))
+        .expression_attribute_values(":last_expiry", n(MAX_EXPIRES_AT_EPOCH_SECS))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .build()
+        .map_err(|e| StoreError::Internal(e.into()))
+}
+
+/// The execution's Update: succeeds only for the caller's execution in a cancellable status.
+pub fn status_update(plan: &CancelPlan, table: &str) -> Result<Update, StoreError> {
+    let change = &plan.change;
+    let from: Vec<String> = (0..change.from.len())
+        .map(|i| format!(":from{i}"))
+        .collect();
+    let mut update = Update::builder()
+        .table_name(table)
+        .key(
+            attr::EXECUTION_ID,
+            s(plan.lifecycle_execution_id().as_str()),
+        )
+        .update_expression("SET #status = :to, #reason = :reason, #requested = :requested")
+        .condition_expression(format!(
+            "#account = :owner AND #status IN ({})",
+            from.join(", ")
+        ))
+        .expression_attribute_names("#status", attr::STATUS)
+        .expression_attribute_names("#reason", attr::STATUS_REASON)
+        .expression_attribute_names("#requested", attr::CANCEL_REQUESTED_AT)
+        .expression_attribute_names("#account", attr::ACCOUNT_ID)
+        .expression_attribute_values(":to", s(change.to.as_str()))
+        .expression_attribute_values(":reason", s(change.reason))
+        .expression_attribute_values(":requested", s(&change.requested_at))
+        .expression_attribute_values(":owner", s(change.owner.as_str()))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+    for (placeholder, status) in from.iter().zip(change.from) {
+        update = update.expression_attribute_values(placeholder, s(status.as_str()));
+    }
+    update.build().map_err(|e| StoreError::Internal(e.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ExecutionStatus;
+
+    fn item(pairs: &[(&str, AttributeValue)]) -> Item {
+        pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .collect()
+    }
+
+    fn token_with_expiry(expires_at: AttributeValue) -> TokenRecord {
+        TokenRecord::try_from(&item(&[
+            (attr::TOKEN_EXECUTION_ID, s("lce-x")),
+            (attr::RESPONSE_BODY, s("{}")),
+            (attr::EXPIRES_AT, expires_at),
+        ]))
+        .expect("a readable record")
+    }
+
+    #[test]
+    fn an_expiry_that_is_no_number_or_out_of_range_reads_as_unknown() {
+        let expiry = |value: AttributeValue| token_with_expiry(value).expires_at_epoch_secs;
+        assert_eq!(
+            expiry(AttributeValue::N("1800000000".into())),
+            Some(1_800_000_000)
+        );
+        assert_eq!(
+            expiry(AttributeValue::N("1800000000.5".into())),
+            Some(1_800_000_000)
+        );
+        assert_eq!(expiry(AttributeValue::S("1800000000".into())), None);
+        assert_eq!(expiry(AttributeValue::N("1e30".into())), None);
+        assert_eq!(
+            expiry(AttributeValue::N(
+                (MAX_EXPIRES_AT_EPOCH_SECS + 1).to_string()
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn a_record_without_its_execution_id_or_body_is_an_internal_failure() {
+        let partial = item(&[(attr::EXPIRES_AT, AttributeValue::N("1".into()))]);
+        assert!(TokenRecord::try_from(&partial).is_err());
+    }
+
+    #[test]
+    fn an_execution_item_is_read_as_found() {
+        let found = Execution::from(&item(&[
+            (attr::ACCOUNT_ID, s("111122223333")),
+            (attr::STATUS, AttributeValue::N("3".into())),
+            (attr::START_TIME, AttributeValue::N("1700000000".into())),
+            (attr::END_TIME, s("2023-11-14T22:13:20Z")),
+        ]));
+        assert_eq!(found.status, Some(StoredStatus::NotAString));
+        assert_eq!(found.start_time_epoch_secs, Some(1_700_000_000.0));
+        assert_eq!(found.end_time_epoch_secs, Some(1_700_000_000.0));
+        let ownerless = Execution::from(&item(&[(attr::ACCOUNT_ID, s("root"))]));
+        assert_eq!((ownerless.owner, ownerless.status), (None, None));
+        let pending = Execution::from(&item(&[(attr::STATUS, s("PENDING"))]));
+        assert_eq!(
+            pending.status,
+            Some(StoredStatus::Known(ExecutionStatus::Pending))
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! The DynamoDB store: it translates the domain's plan into one transaction and items into the
+//! domain's types; every rule it applies comes from [`crate::domain`].
+
+pub mod calls;
+pub mod classify;
+pub mod client;
+pub mod item;
+pub mod schema;
+pub mod transaction;
+
+use std::future::Future;
+
+use aws_sdk_dynamodb::Client;
+use tracing::instrument;
+
+use self::client::REQUEST_DEADLINE;
+use self::item::{attr, s};
+use super::{CancelStore, StoreError};
+use crate::config::TableNames;
+use crate::domain::{CancelPlan, Execution, LifecycleExecutionId, Outcome};
+
+pub struct DynamoDbStore {
+    client: Client,
+    tables: TableNames,
+}
+
+impl DynamoDbStore {
+    pub fn new(client: Client, tables: TableNames) -> Self {
+        Self { client, tables }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn tables(&self) -> &TableNames {
+        &self.tables
+    }
+}
+
+impl CancelStore for DynamoDbStore {
+    #[instrument(skip_all, fields(lifecycle_execution_id = %plan.lifecycle_execution_id()))]
+    async fn cancel(&self, plan: &CancelPlan) -> Result<Outcome, StoreError> {
+        within_deadline(transaction::cancel(&self.client, &self.tables, plan)).await
+    }
+
+    #[instrument(skip_all, fields(lifecycle_execution_id = %id))]
+    async fn get_execution(
+        &self,
+        id: &LifecycleExecutionId,
+    ) -> Result<Option<Execution>, StoreError> {
+        within_deadline(async {
+            let found = self
+                .client
+                .get_item()
+                .table_name(&self.tables.executions)
+                .key(attr::EXECUTION_ID, s(id.as_str()))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(classify::classify)?;
+            Ok(found.item().map(Execution::from))
+        })
+        .await
+    }
+}
+
+/// Bounds one request's work on DynamoDB, retries included, to [`REQUEST_DEADLINE`].
+async fn within_deadline<T>(
+    work: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(REQUEST_DEADLINE, work)
+        .await
+        .unwrap_or_else(|_| {
+            Err(StoreError::Unavailable(
+                format!("no answer within {REQUEST_DEADLINE:?}").into(),
+            ))
+        })
+}

@@ -1,0 +1,91 @@
+//! CloudWatch metrics in Embedded Metric Format on stdout: no SDK call, no added latency.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::summary::{millis, RequestSummary};
+use crate::config::Dimension;
+
+/// Where EMF documents go: stdout in production, a buffer in tests.
+#[derive(Clone)]
+pub enum MetricsSink {
+    Stdout,
+    Buffer(Arc<Mutex<Vec<u8>>>),
+}
+
+/// One EMF document per request.
+#[derive(Clone)]
+pub struct Metrics {
+    namespace: String,
+    dimensions: Vec<Dimension>,
+    function_version: String,
+    sink: MetricsSink,
+}
+
+impl Metrics {
+    /// `function_version` fills the `FunctionVersion` dimension (`$LATEST` when unknown).
+    pub fn new(
+        namespace: String,
+        dimensions: Vec<Dimension>,
+        function_version: Option<String>,
+        sink: MetricsSink,
+    ) -> Self {
+        Self {
+            namespace,
+            dimensions,
+            function_version: function_version.unwrap_or_else(|| "$LATEST".to_owned()),
+            sink,
+        }
+    }
+
+    /// The EMF document for one request.
+    pub fn document(&self, summary: &RequestSummary<'_>, timestamp_ms: u128) -> serde_json::Value {
+        let names: Vec<&str> = self.dimensions.iter().map(|d| d.name()).collect();
+        let mut document = serde_json::json!({
+            "_aws": {
+                "Timestamp": timestamp_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": self.namespace,
+                    "Dimensions": [names],
+                    "Metrics": [
+                        {"Name": "Requests", "Unit": "Count"},
+                        {"Name": "Latency", "Unit": "Milliseconds"},
+                        {"Name": "DynamoDBCalls", "Unit": "Count"}
+                    ]
+                }]
+            },
+            "Operation": summary.operation_name(),
+            "Outcome": summary.outcome.name(),
+            "Requests": 1,
+            "Latency": millis(summary.duration),
+            "DynamoDBCalls": summary.dynamodb_calls,
+            "StatusCode": summary.status,
+            "requestId": summary.request_id,
+        });
+        if self.dimensions.contains(&Dimension::FunctionVersion) {
+            document[Dimension::FunctionVersion.name()] = self.function_version.as_str().into();
+        }
+        document
+    }
+
+    pub fn emit(&self, summary: &RequestSummary<'_>) {
+        let timestamp_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or_default();
+        let mut line = self.document(summary, timestamp_ms).to_string();
+        line.push('\n');
+        match &self.sink {
+            // A failed write (closed stdout) must not fail the request.
+            MetricsSink::Stdout => {
+                let _ = std::io::stdout().lock().write_all(line.as_bytes());
+            }
+            MetricsSink::Buffer(buffer) => {
+                if let Ok(mut buffer) = buffer.lock() {
+                    buffer.extend_from_slice(line.as_bytes());
+                }
+            }
+        }
+    }
+}

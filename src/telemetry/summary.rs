@@ -1,0 +1,132 @@
+//! The one summary log line of every request.
+
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::Operation;
+use crate::error::ErrorKind;
+
+/// How a request ended, as the log line and the metrics name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestOutcome {
+    /// A cancel that wrote the token and the status change.
+    Cancelled,
+    /// A cancel answered from its stored token.
+    Replayed,
+    /// A GetLifecycleExecution that found the caller's execution.
+    Returned,
+    /// A documented error.
+    Failed(ErrorKind),
+}
+
+impl RequestOutcome {
+    /// Every name the log line and the `Outcome` dimension can show.
+    pub fn all() -> impl Iterator<Item = Self> {
+        [Self::Cancelled, Self::Replayed, Self::Returned]
+            .into_iter()
+            .chain(ErrorKind::ALL.into_iter().map(Self::Failed))
+    }
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Cancelled => "Cancelled",
+            Self::Replayed => "Replayed",
+            Self::Returned => "Returned",
+            Self::Failed(kind) => kind.name(),
+        }
+    }
+}
+
+/// The facts of one answered request, logged once and counted in the metrics.
+#[derive(Debug, Clone)]
+pub struct RequestSummary<'a> {
+    pub request_id: &'a str,
+    /// `None` when the path names no operation.
+    pub operation: Option<Operation>,
+    pub account_id: Option<&'a str>,
+    pub lifecycle_execution_id: Option<&'a str>,
+    /// A short, one-way digest of the client token: lets a retry be matched, never shows it.
+    pub client_token_sha256: Option<String>,
+    pub outcome: RequestOutcome,
+    pub status: u16,
+    pub duration: Duration,
+    pub dynamodb_calls: u32,
+    /// The underlying cause of a 5xx (never sent to the caller).
+    pub cause: Option<&'a str>,
+}
+
+/// The name the log line gives a request whose path names no operation.
+pub const UNKNOWN_OPERATION: &str = "Unknown";
+
+/// The first 12 hex digits of the token's SHA-256.
+pub fn token_digest(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Milliseconds with at most microsecond precision, so a log line reads `0.146`, not
+/// `0.14602800000000002`.
+pub fn millis(duration: Duration) -> f64 {
+    duration.as_micros() as f64 / 1000.0
+}
+
+impl RequestSummary<'_> {
+    pub fn operation_name(&self) -> &'static str {
+        self.operation.map_or(UNKNOWN_OPERATION, Operation::name)
+    }
+
+    /// The one log line of the request: every field, at INFO (WARN for a 5xx).
+    pub fn log(&self) {
+        macro_rules! summary_event {
+            ($level:expr) => {
+                tracing::event!(
+                    target: "request",
+                    $level,
+                    request_id = %self.request_id,
+                    operation = self.operation_name(),
+                    account_id = self.account_id,
+                    lifecycle_execution_id = self.lifecycle_execution_id,
+                    client_token_sha256 = self.client_token_sha256.as_deref(),
+                    outcome = self.outcome.name(),
+                    status = self.status,
+                    duration_ms = millis(self.duration),
+                    dynamodb_calls = self.dynamodb_calls,
+                    cause = self.cause,
+                    "request"
+                )
+            };
+        }
+        if self.status >= 500 {
+            summary_event!(tracing::Level::WARN);
+        } else {
+            summary_event!(tracing::Level::INFO);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_digest_is_short_stable_and_not_the_token() {
+        assert_eq!(token_digest("abc"), "ba7816bf8f01");
+        assert_eq!(token_digest("abc").len(), 12);
+    }
+
+    #[test]
+    fn durations_read_as_milliseconds_with_at_most_three_decimals() {
+        assert_eq!(millis(Duration::from_nanos(146_028)), 0.146);
+        assert_eq!(millis(Duration::from_millis(12)), 12.0);
+    }
+
+    #[test]
+    fn every_outcome_has_a_distinct_name() {
+        let names: Vec<_> = RequestOutcome::all().map(RequestOutcome::name).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len());
+    }
+}

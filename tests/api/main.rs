@@ -1,0 +1,16 @@
+//! Every integration test, as one test binary (one link step). Tests that need DynamoDB use
+//! moto's server, which `make test` starts (MOTO_ENDPOINT); the rest need nothing.
+
+mod helpers;
+
+mod dynamodb;
+mod events;
+mod faults;
+mod hostile_input;
+mod http_api;
+mod load;
+mod local_server;
+mod rust_sdk_signing;
+mod sdk_clients;
+mod store_contract;
+mod telemetry;
