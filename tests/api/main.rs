@@ -10,6 +10,7 @@ mod hostile_input;
 mod http_api;
 mod load;
 mod local_server;
+mod mocked_dynamodb;
 mod rust_sdk_signing;
 mod sdk_clients;
 mod store_contract;
