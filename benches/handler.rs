@@ -38,6 +38,7 @@ fn execution_id(n: u64) -> String {
 
 fn handler(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .expect("a runtime");
     let account = AccountId::try_from(ACCOUNT.to_owned()).expect("a valid account");

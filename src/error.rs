@@ -6,7 +6,6 @@ use std::borrow::Cow;
 use http::StatusCode;
 
 use crate::domain::{LifecycleExecutionId, Refusal};
-use crate::store::StoreError;
 
 /// The error names the service can answer with, and nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -144,21 +143,6 @@ impl ApiError {
     /// The JSON body `{"__type", "message"}`.
     pub fn body(&self) -> String {
         serde_json::json!({ "__type": self.name(), "message": self.message() }).to_string()
-    }
-}
-
-/// Store failures by kind; their causes stay in the log.
-impl From<&StoreError> for ApiError {
-    fn from(error: &StoreError) -> Self {
-        match error {
-            StoreError::Throttled(_) => Self::throttled(),
-            StoreError::Unavailable(_) => Self::unavailable(),
-            StoreError::Contention { .. } => Self::new(
-                ErrorKind::ResourceInUse,
-                "Other requests are changing this lifecycle execution right now; retry later.",
-            ),
-            StoreError::Corrupt(_) | StoreError::Internal(_) => Self::internal(),
-        }
     }
 }
 

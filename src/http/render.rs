@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderName, HeaderValue, StatusCode};
 
 use crate::domain::{AccountId, LifecycleExecutionId};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::store::StoreError;
 use crate::telemetry::RequestOutcome;
 
@@ -37,10 +37,20 @@ impl From<ApiError> for Answer {
     }
 }
 
+/// Store failures by kind; their causes stay in the log.
 impl From<StoreError> for Answer {
     fn from(error: StoreError) -> Self {
+        let rendered = match &error {
+            StoreError::Throttled(_) => ApiError::throttled(),
+            StoreError::Unavailable(_) => ApiError::unavailable(),
+            StoreError::Contention { .. } => ApiError::new(
+                ErrorKind::ResourceInUse,
+                "Other requests are changing this lifecycle execution right now; retry later.",
+            ),
+            StoreError::Corrupt(_) | StoreError::Internal(_) => ApiError::internal(),
+        };
         Self::Failure {
-            error: ApiError::from(&error),
+            error: rendered,
             cause: Some(error.to_string()),
         }
     }

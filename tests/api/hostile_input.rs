@@ -2,7 +2,7 @@
 //! and event kind gets a documented answer, and nothing panics.
 //!
 //! `make test` runs a bounded number of generated cases (`FUZZ_CASES`, default 512). For a long
-//! run: `FUZZ_CASES=200000 cargo test --release --test hostile_input`.
+//! run: `FUZZ_CASES=200000 cargo test --release --test api hostile_input::`.
 
 use crate::helpers::{account, call, http_v2_event, rest_v1_event, Answer};
 use base64::Engine;

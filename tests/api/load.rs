@@ -2,7 +2,7 @@
 //! own executions, with retries of the same token mixed in. Nothing may be lost or doubled.
 //!
 //! Short by default (as in `make test`). Longer, with figures:
-//! `LOAD_SECONDS=60 LOAD_CLIENTS=16 scripts/with-moto.sh cargo test --test load -- --nocapture`
+//! `LOAD_SECONDS=60 LOAD_CLIENTS=16 scripts/with-moto.sh cargo test --test api load:: -- --nocapture`
 //!
 //! With `LOAD_BINARY=target/release/cancel-lifecycle-execution` the load goes to that binary
 //! (local mode, on the same moto) instead of an in-process server, and the test prints the

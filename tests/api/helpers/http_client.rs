@@ -26,7 +26,7 @@ impl Answer {
         serde_json::from_str(&self.body).expect("every body is JSON")
     }
 
-    /// Asserts the documented error shape of API-CONTRACT §2, exactly.
+    /// Asserts the documented error shape (docs/API.md, "Errors"), exactly.
     pub fn assert_error(&self, status: u16, name: &str, message: &str) {
         assert_eq!(self.status, status, "{self:?}");
         assert_eq!(self.header("x-amzn-ErrorType"), Some(name), "{self:?}");

@@ -1,9 +1,14 @@
 //! Settings from the environment, parsed once at start; a bad one stops the start with its name.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use crate::domain::AccountId;
+
+mod local;
+mod observe;
+
+pub use local::LocalLimits;
+pub use observe::{Dimension, LogFormat, LogSettings, MetricsConfig};
 
 /// The two DynamoDB table names (`EXECUTIONS_TABLE`, `IDEMPOTENCY_TABLE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,84 +48,6 @@ pub struct Config {
     pub log: LogSettings,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetricsConfig {
-    pub namespace: String,
-    pub dimensions: Vec<Dimension>,
-}
-
-/// A dimension an EMF document may carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dimension {
-    Operation,
-    Outcome,
-    /// The Lambda function version (`AWS_LAMBDA_FUNCTION_VERSION`), for per-version alarms.
-    FunctionVersion,
-}
-
-impl Dimension {
-    pub const ALL: [Self; 3] = [Self::Operation, Self::Outcome, Self::FunctionVersion];
-    /// The dimensions when `METRICS_DIMENSIONS` is unset.
-    pub const DEFAULT: [Self; 2] = [Self::Operation, Self::Outcome];
-
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Operation => "Operation",
-            Self::Outcome => "Outcome",
-            Self::FunctionVersion => "FunctionVersion",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.name() == name)
-    }
-}
-
-/// How the log is written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogSettings {
-    /// A tracing filter: `AWS_LAMBDA_LOG_LEVEL` under Lambda, else `RUST_LOG`, else `info`.
-    pub filter: String,
-    pub format: LogFormat,
-    /// The function version under Lambda, written into metrics that ask for it.
-    pub function_version: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    /// One JSON object per event on stdout (Lambda, unless `AWS_LAMBDA_LOG_FORMAT=Text`).
-    Json,
-    /// Readable lines on stderr.
-    Text,
-}
-
-/// What one client may hold of the local server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LocalLimits {
-    /// From the connection (or the previous response) to the end of the request's headers.
-    pub header_timeout: Duration,
-    /// From the end of the headers to the end of the body.
-    pub body_timeout: Duration,
-    /// How long a keep-alive connection may sit idle between requests.
-    pub idle_timeout: Duration,
-    /// Connections open at once; at the cap the server stops accepting.
-    pub max_connections: usize,
-    /// After SIGTERM, how long requests in flight may take before the process exits.
-    pub shutdown_deadline: Duration,
-}
-
-impl Default for LocalLimits {
-    fn default() -> Self {
-        Self {
-            header_timeout: Duration::from_secs(10),
-            body_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(10),
-            max_connections: 256,
-            shutdown_deadline: Duration::from_secs(10),
-        }
-    }
-}
-
 pub const DEFAULT_METRICS_NAMESPACE: &str = "ImageBuilder/CancelLifecycleExecution";
 
 /// The account of unauthenticated local callers when nothing else is configured.
@@ -136,7 +63,7 @@ pub struct ConfigError {
     pub problem: String,
 }
 
-fn problem(name: &'static str, problem: impl Into<String>) -> ConfigError {
+pub(crate) fn problem(name: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError {
         name,
         problem: problem.into(),
@@ -237,14 +164,14 @@ impl Config {
                 namespace: var("METRICS_NAMESPACE")
                     .unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned()),
                 dimensions: match var("METRICS_DIMENSIONS") {
-                    Some(names) => dimensions(&names)?,
+                    Some(names) => observe::dimensions(&names)?,
                     None => Dimension::DEFAULT.to_vec(),
                 },
             })
         } else {
             None
         };
-        let local_limits = local_limits(&var)?;
+        let local_limits = local::limits(&var)?;
         let log = LogSettings {
             filter: match (mode, var("AWS_LAMBDA_LOG_LEVEL")) {
                 (RunMode::Lambda, Some(level)) if level.eq_ignore_ascii_case("fatal") => {
@@ -275,64 +202,10 @@ impl Config {
     }
 }
 
-/// `METRICS_DIMENSIONS`: a comma-separated list of known dimensions, each at most once.
-fn dimensions(names: &str) -> Result<Vec<Dimension>, ConfigError> {
-    let known = || Dimension::ALL.map(Dimension::name).join(",");
-    let mut dimensions = Vec::new();
-    for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let dimension = Dimension::from_name(name).ok_or_else(|| {
-            problem(
-                "METRICS_DIMENSIONS",
-                format!(
-                    "names {name:?}: use a comma-separated subset of {}",
-                    known()
-                ),
-            )
-        })?;
-        if dimensions.contains(&dimension) {
-            return Err(problem(
-                "METRICS_DIMENSIONS",
-                format!("names {name:?} twice: name each dimension once"),
-            ));
-        }
-        dimensions.push(dimension);
-    }
-    Ok(dimensions)
-}
-
-/// The local server's limits; each `LOCAL_*` setting is a positive whole number.
-fn local_limits(var: &impl Fn(&str) -> Option<String>) -> Result<LocalLimits, ConfigError> {
-    let defaults = LocalLimits::default();
-    let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-        match var(name) {
-            None => Ok(default),
-            Some(value) => value
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| problem(name, "must be a positive whole number")),
-        }
-    };
-    let millis = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
-        let default_ms = u64::try_from(default.as_millis()).unwrap_or(u64::MAX);
-        number(name, default_ms).map(Duration::from_millis)
-    };
-    Ok(LocalLimits {
-        header_timeout: millis("LOCAL_HEADER_TIMEOUT_MS", defaults.header_timeout)?,
-        body_timeout: millis("LOCAL_BODY_TIMEOUT_MS", defaults.body_timeout)?,
-        idle_timeout: millis("LOCAL_IDLE_TIMEOUT_MS", defaults.idle_timeout)?,
-        max_connections: usize::try_from(number(
-            "LOCAL_MAX_CONNECTIONS",
-            defaults.max_connections as u64,
-        )?)
-        .unwrap_or(usize::MAX),
-        shutdown_deadline: millis("LOCAL_SHUTDOWN_DEADLINE_MS", defaults.shutdown_deadline)?,
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
