@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Proves the Lambda developer loop works from the repository as it is:
-#  1. `cargo lambda build --release` produces the bootstrap Lambda runs;
+#  1. `cargo lambda build --release` produces the bootstrap Lambda runs, and keeps unwinding
+#     (cargo-lambda adds panic="abort" unless Cargo.toml's release profile names a strategy;
+#     the Lambda entry point relies on catching a panic in lambda_http's event conversion);
 #  2. `cargo lambda watch` serves the function with nothing else running (embedded store,
 #     chosen in Cargo.toml's [package.metadata.lambda.watch.env]), and
 #     `cargo lambda invoke --data-file events/01-rest-api-cancel.json` answers 200.
@@ -14,7 +16,18 @@ fi
 export PATH="$PWD/$venv/bin:$PATH"
 
 echo "check-cargo-lambda: cargo lambda build --release"
-cargo lambda build --release --quiet
+build_log="${TMPDIR:-/tmp}/cargo-lambda-build-$$.log"
+if ! cargo lambda build --release --verbose >"$build_log" 2>&1; then
+  tail -n 40 "$build_log" >&2
+  exit 1
+fi
+if grep -q -e 'panic=abort' -e 'panic=\\"abort' -e 'panic="abort"' "$build_log"; then
+  echo "check-cargo-lambda: the release build aborts on panic: set panic = \"unwind\" in [profile.release]" >&2
+  grep -o -m 3 -e '.\{60\}panic.\{20\}' "$build_log" >&2 || true
+  exit 1
+fi
+rm -f "$build_log"
+echo "check-cargo-lambda: the release build keeps unwinding"
 bootstrap=target/lambda/cancel-lifecycle-execution/bootstrap
 [ -x "$bootstrap" ] || { echo "check-cargo-lambda: $bootstrap was not produced" >&2; exit 1; }
 echo "check-cargo-lambda: $bootstrap is $(stat -c %s "$bootstrap") bytes"

@@ -17,6 +17,8 @@ use tracing::{info, warn};
 
 use crate::config::LocalLimits;
 
+/// Headers one request may carry before hyper refuses it by itself.
+const MAX_HEADERS: usize = 1024;
 /// How long the accept loop waits after a failed accept (no file descriptors left, say).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// At most one log line per this interval about failed accepts.
@@ -38,7 +40,10 @@ pub async fn serve(
         // hyper restarts this timer whenever it waits for a request head, so it bounds the
         // first request's headers and every idle keep-alive wait alike.
         .header_read_timeout(limits.header_timeout.min(limits.idle_timeout))
-        .keep_alive(true);
+        .keep_alive(true)
+        // hyper answers a request over its header count itself (a bare 431); with this many,
+        // any request that fits hyper's buffer reaches the service and gets a documented answer.
+        .max_headers(MAX_HEADERS);
     let service = TowerToHyperService::new(router);
     let mut failed_accepts: u64 = 0;
     let mut last_logged: Option<Instant> = None;

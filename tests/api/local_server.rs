@@ -1,9 +1,9 @@
 //! The local HTTP server and the binary itself, as a newcomer runs them.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
+use crate::helpers::process::{start_binary, BINARY};
 use crate::helpers::{account, cancel_body, http_exchange, new_id, unique_tables, ACCOUNT};
 use cancel_lifecycle_execution::config::LocalLimits;
 use cancel_lifecycle_execution::http::App;
@@ -12,7 +12,6 @@ use cancel_lifecycle_execution::store::embedded::DEMO_EXECUTIONS;
 use cancel_lifecycle_execution::store::EmbeddedStore;
 
 const PATH: &str = "/CancelLifecycleExecution";
-const BINARY: &str = env!("CARGO_BIN_EXE_cancel-lifecycle-execution");
 
 async fn start_server(
     app: App<EmbeddedStore>,
@@ -60,42 +59,6 @@ async fn the_local_server_refuses_a_body_over_the_cap() {
         "The request body is larger than 65536 bytes.",
     );
     let _ = stop.send(());
-}
-
-/// The binary, started with `vars` only, and the address it printed.
-struct Running {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_binary(vars: &[(&str, &str)]) -> Running {
-    let mut child = Command::new(BINARY)
-        .env_clear()
-        .env("LISTEN_ADDR", "127.0.0.1:0")
-        .envs(vars.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut first_line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first_line)
-        .expect("the binary prints its address");
-    let address = first_line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {first_line:?}"))
-        .to_owned();
-    Running { child, address }
 }
 
 fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
@@ -196,20 +159,8 @@ fn under_lambda_without_tables_the_binary_refuses_to_start_and_names_the_setting
 #[test]
 fn the_binary_stops_cleanly_on_sigterm() {
     let mut running = start_binary(&[]);
-    let pid = running.child.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let mut status = None;
-    for _ in 0..100 {
-        if let Some(exit) = running.child.try_wait().expect("wait works") {
-            status = Some(exit);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    running.terminate();
+    let status = running.exit_within(Duration::from_secs(5));
     assert!(
         status.is_some_and(|s| s.success()),
         "exited with {status:?}"
@@ -236,12 +187,7 @@ async fn sigterm_lets_a_request_in_flight_finish_before_the_binary_exits() {
         tokio::spawn(async move { http_exchange(&address, "PUT", PATH, body.as_bytes()).await });
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let pid = running.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
+    running.terminate();
 
     in_flight
         .await
@@ -259,4 +205,65 @@ async fn sigterm_lets_a_request_in_flight_finish_before_the_binary_exits() {
             .status,
         "CANCELLING"
     );
+}
+
+#[tokio::test]
+async fn at_every_log_level_neither_the_client_token_nor_the_access_key_id_is_logged() {
+    const KEY_ID: &str = "AKIDLEAKCHECK0000001";
+    let dynamo = crate::helpers::Dynamo::start().await;
+    let levels = [
+        "trace",
+        "debug",
+        "info",
+        "aws_smithy_runtime=trace,aws_sigv4=trace,trace",
+    ];
+    for (n, level) in levels.into_iter().enumerate() {
+        let token = format!("Leak-Check-Token-{n}");
+        let (id, other) = (new_id(), new_id());
+        for execution in [&id, &other] {
+            crate::helpers::Backend::put_execution(&dynamo, execution, ACCOUNT, "IN_PROGRESS")
+                .await;
+        }
+        let mut vars = aws_env(&crate::helpers::moto_endpoint());
+        vars.retain(|(name, _)| *name != "AWS_ACCESS_KEY_ID");
+        vars.push(("AWS_ACCESS_KEY_ID", KEY_ID.to_owned()));
+        vars.push(("EXECUTIONS_TABLE", dynamo.tables.executions.clone()));
+        vars.push(("IDEMPOTENCY_TABLE", dynamo.tables.idempotency.clone()));
+        vars.push(("DEFAULT_ACCOUNT_ID", ACCOUNT.to_owned()));
+        vars.push(("RUST_LOG", level.to_owned()));
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let log = std::env::temp_dir().join(format!(
+            "log-level-{}-{}.log",
+            std::process::id(),
+            &id[4..12]
+        ));
+        let running = crate::helpers::process::start_binary_logging(&vars, &log);
+        let url = format!("http://{}", running.address);
+
+        // A cancel, its replay (the stored record comes back from DynamoDB), a mismatch.
+        crate::helpers::send(&url, "PUT", PATH, &cancel_body(&token, &id))
+            .await
+            .assert_success(&id);
+        crate::helpers::send(&url, "PUT", PATH, &cancel_body(&token, &id))
+            .await
+            .assert_success(&id);
+        let mismatch = crate::helpers::send(&url, "PUT", PATH, &cancel_body(&token, &other)).await;
+        assert_eq!(
+            mismatch.header("x-amzn-ErrorType"),
+            Some("IdempotentParameterMismatchException")
+        );
+        drop(running);
+
+        let text = std::fs::read_to_string(&log).expect("the log");
+        assert!(!text.is_empty(), "{level}: an empty log proves nothing");
+        assert!(
+            !text.contains(&token),
+            "{level}: the client token is in the log"
+        );
+        assert!(
+            !text.contains(KEY_ID),
+            "{level}: the access key id is in the log"
+        );
+        let _ = std::fs::remove_file(&log);
+    }
 }

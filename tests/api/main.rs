@@ -3,12 +3,14 @@
 
 mod helpers;
 
+mod aws_events;
 mod dynamodb;
 mod events;
 mod faults;
 mod hostile_input;
 mod http_api;
 mod load;
+mod local_limits;
 mod local_server;
 mod mocked_dynamodb;
 mod rust_sdk_signing;

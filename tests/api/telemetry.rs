@@ -81,6 +81,14 @@ fn capture_on_this_thread(buffer: &Buffer) {
 
 /// Runs one request with JSON logs captured; returns (status, summary line, EMF document, all logs).
 async fn observe<S: CancelStore>(store: S, body: String) -> (u16, Value, Value, String) {
+    observe_request(store, plain("PUT", PATH, &body)).await
+}
+
+/// [`observe`] for any request.
+async fn observe_request<S: CancelStore>(
+    store: S,
+    request: http::Request<http_body_util::Full<bytes::Bytes>>,
+) -> (u16, Value, Value, String) {
     let logs = Buffer::default();
     let metrics = Buffer::default();
     capture_on_this_thread(&logs);
@@ -91,7 +99,7 @@ async fn observe<S: CancelStore>(store: S, body: String) -> (u16, Value, Value, 
         MetricsSink::Buffer(Arc::clone(&metrics.0)),
     ));
 
-    let response = crate::helpers::call(&app, plain("PUT", PATH, &body)).await;
+    let response = crate::helpers::call(&app, request).await;
     CAPTURE.with(|capture| *capture.borrow_mut() = None);
 
     let summaries: Vec<Value> = logs
@@ -219,4 +227,29 @@ async fn an_unreachable_database_is_logged_with_its_cause_and_counted() {
     assert_emf(&emf, "ServiceUnavailableException", 3);
     assert!(!logs.contains(TOKEN));
     assert!(!logs.to_ascii_lowercase().contains("secret_access_key"));
+}
+
+#[tokio::test]
+async fn a_body_refused_by_the_size_limit_before_any_handler_still_gets_its_line_and_metric() {
+    let body = "x".repeat(70_000);
+    let mut request = plain("PUT", PATH, &body);
+    // A declared length over the limit: the limit layer answers before the handler runs.
+    request.headers_mut().insert(
+        http::header::CONTENT_LENGTH,
+        http::HeaderValue::from(body.len()),
+    );
+
+    let (status, line, emf, _) = observe_request(
+        cancel_lifecycle_execution::store::EmbeddedStore::new(),
+        request,
+    )
+    .await;
+
+    assert_eq!(status, 400);
+    assert_eq!(line["operation"], "CancelLifecycleExecution");
+    assert_eq!(line["outcome"], "InvalidRequestException");
+    assert_eq!(line["status"], 400);
+    assert_eq!(line["cause"], "body over the limit");
+    assert_eq!(emf["Outcome"], "InvalidRequestException");
+    assert_eq!(emf["Requests"], 1);
 }

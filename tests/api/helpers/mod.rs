@@ -6,6 +6,7 @@ pub mod events;
 pub mod fault;
 pub mod http_client;
 pub mod moto;
+pub mod process;
 pub mod server;
 
 pub use backends::*;

@@ -2,19 +2,18 @@
 //! lambda_http's conversion panic still gets a documented answer), then the same `Router` as
 //! the local server, then the response in the shape the event's origin expects.
 
+pub mod request;
+
 use std::convert::Infallible;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
 
 use axum::Router;
 use http_body_util::BodyExt;
 use lambda_http::aws_lambda_events::alb::AlbTargetGroupResponse;
 use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
 use lambda_http::request::{LambdaRequest, RequestOrigin};
-use lambda_http::{Body, Context, LambdaEvent, RequestExt};
+use lambda_http::{Body, LambdaEvent};
+pub use request::into_request;
 use tower::ServiceExt;
-
-use crate::http::summary::MalformedEvent;
 
 /// A response in the shape its event's origin expects; Lambda serializes it as it is.
 #[derive(Debug, serde::Serialize)]
@@ -48,49 +47,6 @@ pub async fn handle_event(router: Router, event: LambdaEvent<LambdaRequest>) -> 
         Err(never) => match never {},
     };
     into_lambda_response(&origin, response).await
-}
-
-/// The event as an HTTP request routed on the event's own path (its `path` or `rawPath`).
-/// An event lambda_http cannot convert becomes a request the router refuses.
-pub fn into_request(payload: LambdaRequest, context: Context) -> http::Request<Body> {
-    let converted = catch_unwind(AssertUnwindSafe(|| http::Request::<Body>::from(payload)));
-    let request = match converted {
-        Ok(request) => on_raw_path(request),
-        Err(panic) => {
-            let cause = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "the event could not be converted".to_owned());
-            let mut request = http::Request::new(Body::Empty);
-            request
-                .extensions_mut()
-                .insert(MalformedEvent(Arc::from(format!(
-                    "malformed event: {cause}"
-                ))));
-            request
-        }
-    };
-    request.with_lambda_context(context)
-}
-
-/// lambda_http puts a REST API's stage in front of the path; the operation is found on the
-/// path the event itself carries.
-fn on_raw_path(mut request: http::Request<Body>) -> http::Request<Body> {
-    let raw_path = request.raw_http_path().to_owned();
-    if raw_path.is_empty() {
-        return request;
-    }
-    let path_and_query = match request.uri().query() {
-        Some(query) => format!("{raw_path}?{query}"),
-        None => raw_path,
-    };
-    match http::Uri::builder().path_and_query(path_and_query).build() {
-        Ok(uri) => *request.uri_mut() = uri,
-        // A path that is no valid URI path matches no operation.
-        Err(_) => *request.uri_mut() = http::Uri::from_static("/"),
-    }
-    request
 }
 
 /// The response as the event's origin expects it.

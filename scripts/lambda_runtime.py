@@ -1,0 +1,93 @@
+"""A stand-in for the Lambda Runtime API (the part a function uses), for tests of a bootstrap.
+
+    api = RuntimeApi(); api.start()
+    # start the bootstrap with AWS_LAMBDA_RUNTIME_API=api.address
+    kind, payload = api.invoke({"...": "event"})   # kind is "response" or "error"
+
+It queues one event at a time, hands it to the function's `next` call with the headers Lambda
+sends, and returns what the function posts to `/response` or `/error`.
+"""
+import json
+import queue
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PREFIX = "/2018-06-01/runtime"
+
+
+class RuntimeApi:
+    def __init__(self):
+        self._events = queue.Queue()
+        self._results = {}
+        self._done = threading.Condition()
+        self.init_error = None
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _body(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                return self.rfile.read(length) if length else b""
+
+            def _answer(self, status, body=b"", headers=()):
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                if self.path != f"{PREFIX}/invocation/next":
+                    return self._answer(404)
+                request_id, event = api._events.get()
+                self._answer(
+                    200,
+                    json.dumps(event).encode(),
+                    [
+                        ("Content-Type", "application/json"),
+                        ("Lambda-Runtime-Aws-Request-Id", request_id),
+                        ("Lambda-Runtime-Deadline-Ms", "9999999999999"),
+                        ("Lambda-Runtime-Invoked-Function-Arn",
+                         "arn:aws:lambda:us-east-1:123456789012:function:cancel-lifecycle-execution"),
+                        ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000"),
+                    ],
+                )
+
+            def do_POST(self):
+                body = self._body()
+                if self.path == f"{PREFIX}/init/error":
+                    api.init_error = body.decode(errors="replace")
+                    return self._answer(202)
+                parts = self.path[len(PREFIX):].strip("/").split("/")
+                if len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
+                    with api._done:
+                        api._results[parts[1]] = (parts[2], body.decode(errors="replace"))
+                        api._done.notify_all()
+                    return self._answer(202)
+                return self._answer(404)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.address = f"127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self):
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+
+    def invoke(self, event, timeout=10.0):
+        """Queues `event`; returns ("response" | "error", the posted body), or raises TimeoutError."""
+        request_id = str(uuid.uuid4())
+        self._events.put((request_id, event))
+        with self._done:
+            if not self._done.wait_for(lambda: request_id in self._results, timeout=timeout):
+                raise TimeoutError(f"no answer to invocation {request_id} within {timeout} s")
+            return self._results.pop(request_id)

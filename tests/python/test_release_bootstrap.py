@@ -1,0 +1,187 @@
+"""The artifact users ship, under a Lambda Runtime API: `cargo lambda build --release` builds it
+(`make test` runs `make lambda-check` first). Events that make lambda_http's own conversion
+panic must get a documented response through `/response`, and the same process must answer
+the next event: the release profile keeps unwinding, and nothing aborts.
+
+HOSTILE_EVENT_ROUNDS=1000 runs the randomized part longer (default 40).
+"""
+import base64
+import json
+import os
+import pathlib
+import random
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BOOTSTRAP = ROOT / "target" / "lambda" / "cancel-lifecycle-execution" / "bootstrap"
+FIXTURES = ROOT / "tests" / "api" / "fixtures" / "aws_lambda_events"
+sys.path.insert(0, str(ROOT / "scripts"))
+from lambda_runtime import RuntimeApi  # noqa: E402
+
+OP = "/CancelLifecycleExecution"
+ACCOUNT = "123456789012"
+DEMO_ID = "lce-00000000-0000-4000-8000-000000000001"
+DOCUMENTED = {
+    (200, None), (400, "InvalidRequestException"), (400, "ClientException"),
+    (400, "IdempotentParameterMismatchException"), (400, "ResourceInUseException"),
+    (403, "ForbiddenException"), (429, "CallRateLimitExceededException"),
+    (500, "ServiceException"), (503, "ServiceUnavailableException"),
+}
+
+
+def fixture(name):
+    return json.loads((FIXTURES / name).read_text())
+
+
+def body(token="t"):
+    return json.dumps({"clientToken": token, "lifecycleExecutionId": DEMO_ID})
+
+
+def alb(path=OP, text=None, host=None, encoded=False):
+    event = fixture("example-alb-lambda-target-request-multivalue-headers.json")
+    event.update(httpMethod="PUT", path=path, body=text if text is not None else body(),
+                 isBase64Encoded=encoded, multiValueQueryStringParameters={})
+    if host is not None:
+        event["multiValueHeaders"]["host"] = [host]
+    return event
+
+
+def rest(path=OP, text=None, host=None, encoded=False):
+    event = fixture("example-apigw-request.json")
+    event.update(httpMethod="PUT", path=path, resource=OP, pathParameters=None,
+                 body=text if text is not None else body(), isBase64Encoded=encoded,
+                 queryStringParameters=None, multiValueQueryStringParameters=None)
+    event["requestContext"].update(httpMethod="PUT", resourcePath=OP, path=f"/testStage{path}")
+    event["requestContext"]["identity"]["accountId"] = ACCOUNT
+    if host is not None:
+        event["headers"]["Host"] = host
+        event["multiValueHeaders"]["Host"] = [host]
+    return event
+
+
+def http_api(raw_path=OP, stage="$default", text=None, encoded=False, query=""):
+    event = fixture("example-apigw-v2-request-iam.json")
+    event.update(rawPath=raw_path, rawQueryString=query, queryStringParameters=None,
+                 pathParameters=None, cookies=None, body=text if text is not None else body(),
+                 isBase64Encoded=encoded)
+    event["requestContext"]["stage"] = stage
+    event["requestContext"]["http"].update(method="PUT", path=raw_path)
+    event["requestContext"]["authorizer"]["iam"]["accountId"] = ACCOUNT
+    return event
+
+
+def hostile_events():
+    for host in ["999.1.1.1", "h:99999", "[::1", "a b", "\u00e9.example"]:
+        yield f"ALB Host {host!r}", alb(host=host)
+        yield f"REST Host {host!r}", rest(host=host)
+    for name, make in [("ALB", alb), ("REST", rest), ("HTTP API", http_api)]:
+        yield f"{name} body marked base64 that is not", make(text="e30", encoded=True)
+    yield "HTTP API query that is no URI query", http_api(query="a=\u0001b c")
+    yield "ALB path that is no path", alb(path=":99999")
+    yield "REST path that is no path", rest(path="h:99999")
+
+
+def mutated(rng):
+    """A random hostile variant of a real event: odd hosts, paths, bodies and flags."""
+    make = rng.choice([alb, rest, http_api])
+    junk = ["", "e30", "=", "%%%", "\u0000", ":", "//", "h:99999", "999.1.1.1", "[", "a b",
+            base64.b64encode(b"\xff\xfe").decode(), body(), "{}", "null"]
+    kwargs = {"text": rng.choice(junk), "encoded": rng.random() < 0.5}
+    if make is not http_api:
+        # Any Host a header can carry (a control character makes the event no HTTP event at
+        # all, which Lambda's runtime refuses before the function sees it).
+        kwargs["host"] = rng.choice([j for j in junk if j.isprintable()] + [None])
+    path = rng.choice([OP, "/prod" + OP, ":99999", "", "/", "//" + OP, "h:1" + OP])
+    if make is http_api:
+        return make(raw_path=path or "/", stage=rng.choice(["$default", "prod"]), **kwargs)
+    return make(path=path or "/", **kwargs)
+
+
+@pytest.fixture
+def bootstrap():
+    if not BOOTSTRAP.exists():
+        pytest.fail(f"{BOOTSTRAP} is missing: run `make lambda-check` (cargo lambda build --release); "
+                    "`make test` does it first")
+    api = RuntimeApi().start()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "AWS_LAMBDA_RUNTIME_API": api.address,
+        "AWS_LAMBDA_FUNCTION_NAME": "cancel-lifecycle-execution",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_LEVEL": "ERROR",
+        "STORE": "embedded",
+        "DEFAULT_ACCOUNT_ID": ACCOUNT,
+        "METRICS": "off",
+    }
+    process = subprocess.Popen([str(BOOTSTRAP)], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        yield api, process
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        api.stop()
+
+
+def assert_documented(case, kind, payload):
+    assert kind == "response", f"{case}: an invocation error: {payload}"
+    response = json.loads(payload)
+    status = response["statusCode"]
+    headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        headers.setdefault(name.lower(), values[0])
+    name = headers.get("x-amzn-errortype")
+    assert (status, name) in DOCUMENTED, f"{case}: undocumented {status} {name}: {response}"
+    assert headers.get("x-amzn-requestid"), f"{case}: {response}"
+    return status, name
+
+
+def test_the_release_bootstrap_answers_every_hostile_event_and_keeps_answering(bootstrap):
+    api, process = bootstrap
+    for case, event in hostile_events():
+        kind, payload = api.invoke(event)
+        status, _ = assert_documented(case, kind, payload)
+        assert process.poll() is None, f"{case}: the process exited with {process.returncode}"
+    kind, payload = api.invoke(alb(text=body("after")))
+    assert_documented("a normal event after them", kind, payload)
+    assert json.loads(payload)["statusCode"] in (200, 400)
+    assert process.poll() is None
+
+
+def test_the_release_bootstrap_serves_every_mount_of_the_operation(bootstrap):
+    api, process = bootstrap
+    for n, (case, event) in enumerate([
+        ("REST default endpoint", rest()),
+        ("REST behind a base path", rest(path="/imagebuilder" + OP)),
+        ("HTTP API $default", http_api()),
+        ("HTTP API named stage", http_api(raw_path="/prod" + OP, stage="prod")),
+        ("ALB", alb()),
+    ]):
+        # The same token each time: the first cancels, the rest replay the same body.
+        kind, payload = api.invoke(event)
+        status, name = assert_documented(case, kind, payload)
+        assert (status, name) == (200, None), f"{case}: {payload}"
+    kind, payload = api.invoke(http_api(raw_path="/other" + OP, stage="prod"))
+    assert assert_documented("a wrong prefix", kind, payload) == (400, "InvalidRequestException")
+
+
+def test_a_payload_that_is_no_http_event_may_fail_but_the_process_answers_on(bootstrap):
+    api, process = bootstrap
+    api.invoke({})
+    assert process.poll() is None
+    assert_documented("after {}", *api.invoke(alb()))
+
+
+def test_randomized_hostile_events_never_stop_the_release_bootstrap(bootstrap):
+    api, process = bootstrap
+    rounds = int(os.environ.get("HOSTILE_EVENT_ROUNDS", "40"))
+    rng = random.Random(int(os.environ.get("HOSTILE_EVENT_SEED", "7")))
+    for n in range(rounds):
+        event = mutated(rng)
+        kind, payload = api.invoke(event)
+        assert_documented(f"round {n}: {json.dumps(event)[:300]}", kind, payload)
+        assert process.poll() is None, f"round {n}: the process exited"
