@@ -157,6 +157,25 @@ fn under_lambda_without_tables_the_binary_refuses_to_start_and_names_the_setting
 }
 
 #[test]
+fn under_lambda_with_dynamodb_a_default_account_is_refused_at_start() {
+    let output = Command::new(BINARY)
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+        .env("EXECUTIONS_TABLE", "executions")
+        .env("IDEMPOTENCY_TABLE", "idempotency")
+        .env("DEFAULT_ACCOUNT_ID", ACCOUNT)
+        .output()
+        .expect("the binary runs");
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("DEFAULT_ACCOUNT_ID is set under Lambda with DynamoDB"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn the_binary_stops_cleanly_on_sigterm() {
     let mut running = start_binary(&[]);
     running.terminate();
