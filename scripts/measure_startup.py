@@ -95,8 +95,9 @@ def lambda_ready(binary, env):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), RuntimeApi)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    # Under Lambda with DynamoDB a default account is refused at start (docs/API.md, "Identity").
     lambda_env = {
-        **env,
+        **{k: v for k, v in env.items() if k != "DEFAULT_ACCOUNT_ID"},
         "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
         "AWS_LAMBDA_FUNCTION_NAME": "cancel",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",

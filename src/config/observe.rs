@@ -77,15 +77,3 @@ pub(super) fn dimensions(names: &str) -> Result<Vec<Dimension>, ConfigError> {
     }
     Ok(dimensions)
 }
-
-/// The SDK's crates log credentials (the access key id) and request and response data at
-/// TRACE. Whatever level is asked for, they log at DEBUG at most.
-const SDK_WIRE_LOG_CAPS: &str = "aws_smithy_runtime=debug,aws_smithy_runtime_api=debug,\
-aws_smithy_http_client=debug,aws_smithy_types=debug,aws_sigv4=debug,aws_config=debug,\
-aws_credential_types=debug,aws_sdk_dynamodb=debug,aws_sdk_sts=debug,aws_sdk_sso=debug,\
-aws_sdk_ssooidc=debug,hyper=debug,hyper_util=debug";
-
-/// `level` (a tracing filter) with the SDK's wire logs capped.
-pub(super) fn with_sdk_wire_logs_capped(level: &str) -> String {
-    format!("{level},{SDK_WIRE_LOG_CAPS}")
-}

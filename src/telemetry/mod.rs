@@ -8,9 +8,35 @@ pub mod summary;
 pub use metrics::{Metrics, MetricsSink};
 pub use summary::{token_digest, RequestOutcome, RequestSummary};
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{FilterExt, LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::config::{LogFormat, LogSettings};
+
+/// The SDK's crates log credentials (the access key id) and request and response data at
+/// TRACE; whatever level is asked for, they log at DEBUG at most.
+const SDK_TARGETS: [&str; 13] = [
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http_client",
+    "aws_smithy_types",
+    "aws_sigv4",
+    "aws_config",
+    "aws_credential_types",
+    "aws_sdk_dynamodb",
+    "aws_sdk_sts",
+    "aws_sdk_sso",
+    "aws_sdk_ssooidc",
+    "hyper",
+    "hyper_util",
+];
+
+fn sdk_wire_log_cap() -> Targets {
+    Targets::new()
+        .with_default(LevelFilter::TRACE)
+        .with_targets(SDK_TARGETS.map(|target| (target, LevelFilter::DEBUG)))
+}
 
 /// Installs the global subscriber: JSON on stdout or text on stderr, with colour only when
 /// `ansi` (stderr is a terminal). A filter that does not parse falls back to `info`.
@@ -20,13 +46,13 @@ pub fn init_tracing(settings: &LogSettings, ansi: bool) {
         LogFormat::Json => {
             tracing::subscriber::set_global_default(json_subscriber(filter, std::io::stdout))
         }
-        LogFormat::Text => tracing::subscriber::set_global_default(
-            tracing_subscriber::fmt()
-                .with_env_filter(filter)
+        LogFormat::Text => {
+            let text = tracing_subscriber::fmt::layer()
                 .with_ansi(ansi)
                 .with_writer(std::io::stderr)
-                .finish(),
-        ),
+                .with_filter(filter.and(sdk_wire_log_cap()));
+            tracing::subscriber::set_global_default(tracing_subscriber::registry().with(text))
+        }
     };
 }
 
@@ -35,13 +61,13 @@ pub fn json_subscriber<W>(filter: EnvFilter, writer: W) -> impl tracing::Subscri
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let json = tracing_subscriber::fmt::layer()
         .json()
         .flatten_event(true)
         .with_current_span(false)
         .with_span_list(false)
         .with_target(false)
         .with_writer(writer)
-        .finish()
+        .with_filter(filter.and(sdk_wire_log_cap()));
+    tracing_subscriber::registry().with(json)
 }

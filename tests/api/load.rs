@@ -123,7 +123,7 @@ async fn concurrent_clients_with_retries_lose_nothing_and_cancel_each_execution_
                     dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
                     let token = format!("load-{client}-{n}");
                     // Every third execution is retried with the same token, as pipelines do.
-                    let attempts = if n % 3 == 0 { 3 } else { 1 };
+                    let attempts = if n.is_multiple_of(3) { 3 } else { 1 };
                     let mut first_body = None;
                     for _ in 0..attempts {
                         let body = cancel_body(&token, &id);

@@ -83,64 +83,47 @@ async fn conflicts_are_retried_until_the_transaction_goes_through() {
     assert_eq!(rule.num_calls(), 3);
 }
 
-#[tokio::test]
-async fn conflicts_past_the_retry_budget_are_resource_in_use() {
+/// A cancel over HTTP whose every transaction attempt is cancelled for `reasons`; returns the
+/// answer and how many attempts were made.
+async fn cancel_always_cancelled_for(
+    reasons: [&'static str; 2],
+) -> (crate::helpers::Answer, usize) {
     let rule = mock!(Client::transact_write_items)
         .sequence()
-        .error(|| cancelled(vec![reason("TransactionConflict"), reason("None")]))
+        .error(move || cancelled(reasons.iter().map(|code| reason(code)).collect()))
         .repeatedly()
         .build();
     let app = App::new(
         DynamoDbStore::new(client(&[&rule]), tables()),
         Some(account(ACCOUNT)),
     );
+    let body = cancel_body("t", &new_id());
+    let answer = call(&app, plain("PUT", "/CancelLifecycleExecution", &body)).await;
+    (answer, rule.num_calls())
+}
 
-    let answer = call(
-        &app,
-        plain(
-            "PUT",
-            "/CancelLifecycleExecution",
-            &cancel_body("t", &new_id()),
-        ),
-    )
-    .await;
+#[tokio::test]
+async fn conflicts_past_the_retry_budget_are_resource_in_use() {
+    let (answer, attempts) = cancel_always_cancelled_for(["TransactionConflict", "None"]).await;
 
     answer.assert_error(
         400,
         "ResourceInUseException",
         "Other requests are changing this lifecycle execution right now; retry later.",
     );
-    assert_eq!(rule.num_calls(), MAX_TRANSACTION_ATTEMPTS as usize);
+    assert_eq!(attempts, MAX_TRANSACTION_ATTEMPTS as usize);
 }
 
 #[tokio::test]
 async fn throttling_inside_the_transaction_is_retried_then_answered_429() {
-    let rule = mock!(Client::transact_write_items)
-        .sequence()
-        .error(|| cancelled(vec![reason("None"), reason("ThrottlingError")]))
-        .repeatedly()
-        .build();
-    let app = App::new(
-        DynamoDbStore::new(client(&[&rule]), tables()),
-        Some(account(ACCOUNT)),
-    );
-
-    let answer = call(
-        &app,
-        plain(
-            "PUT",
-            "/CancelLifecycleExecution",
-            &cancel_body("t", &new_id()),
-        ),
-    )
-    .await;
+    let (answer, attempts) = cancel_always_cancelled_for(["None", "ThrottlingError"]).await;
 
     answer.assert_error(
         429,
         "CallRateLimitExceededException",
         "The request rate is too high. Retry later with backoff.",
     );
-    assert_eq!(rule.num_calls(), MAX_TRANSACTION_ATTEMPTS as usize);
+    assert_eq!(attempts, MAX_TRANSACTION_ATTEMPTS as usize);
 }
 
 #[tokio::test]
