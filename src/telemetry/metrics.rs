@@ -42,12 +42,24 @@ impl Metrics {
     /// The EMF document for one request.
     pub fn document(&self, summary: &RequestSummary<'_>, timestamp_ms: u128) -> serde_json::Value {
         let names: Vec<&str> = self.dimensions.iter().map(|d| d.name()).collect();
+        // With a version dimension, also the same set without it: alarms per operation read the
+        // set across versions, the rollback alarm the new version's own.
+        let mut sets = vec![names.clone()];
+        if self.dimensions.contains(&Dimension::FunctionVersion) && names.len() > 1 {
+            sets.push(
+                names
+                    .iter()
+                    .copied()
+                    .filter(|n| *n != Dimension::FunctionVersion.name())
+                    .collect(),
+            );
+        }
         let mut document = serde_json::json!({
             "_aws": {
                 "Timestamp": timestamp_ms,
                 "CloudWatchMetrics": [{
                     "Namespace": self.namespace,
-                    "Dimensions": [names],
+                    "Dimensions": sets,
                     "Metrics": [
                         {"Name": "Requests", "Unit": "Count"},
                         {"Name": "Latency", "Unit": "Milliseconds"},
@@ -87,5 +99,60 @@ impl Metrics {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::domain::Operation;
+    use crate::telemetry::RequestOutcome;
+
+    fn document(dimensions: Vec<Dimension>) -> serde_json::Value {
+        let metrics = Metrics::new(
+            "Ns".to_owned(),
+            dimensions,
+            Some("7".to_owned()),
+            MetricsSink::Stdout,
+        );
+        let summary = RequestSummary {
+            request_id: "r",
+            operation: Some(Operation::CancelLifecycleExecution),
+            account_id: None,
+            lifecycle_execution_id: None,
+            client_token_sha256: None,
+            outcome: RequestOutcome::Cancelled,
+            status: 200,
+            duration: Duration::from_micros(1500),
+            dynamodb_calls: 1,
+            cause: None,
+        };
+        metrics.document(&summary, 0)
+    }
+
+    #[test]
+    fn with_a_version_dimension_the_set_without_it_is_written_too() {
+        let with_version = document(vec![
+            Dimension::Operation,
+            Dimension::Outcome,
+            Dimension::FunctionVersion,
+        ]);
+        assert_eq!(
+            with_version["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            serde_json::json!([
+                ["Operation", "Outcome", "FunctionVersion"],
+                ["Operation", "Outcome"]
+            ])
+        );
+        assert_eq!(with_version["FunctionVersion"], "7");
+        let without = document(Dimension::DEFAULT.to_vec());
+        assert_eq!(
+            without["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            serde_json::json!([["Operation", "Outcome"]])
+        );
+        assert!(without.get("FunctionVersion").is_none());
+        assert_eq!(without["Latency"], 1.5);
     }
 }
