@@ -2,10 +2,13 @@
 VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
+# The SAM CLI and checkov conflict with each other's pins: each has a venv of its own.
+SAM_VENV ?= .venv-sam
+CHECKOV_VENV ?= .venv-checkov
 
-.PHONY: test venv lint template lambda-check suites run clean
+.PHONY: test venv tool-venvs lint template lambda-check arm64-check suites run clean
 
-test: venv lint template lambda-check
+test: venv lint template lambda-check arm64-check
 	scripts/with-moto.sh $(MAKE) --no-print-directory suites
 
 # Needs MOTO_ENDPOINT (scripts/with-moto.sh sets it).
@@ -17,8 +20,34 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 
-template: venv
+template: venv tool-venvs
 	$(VENV)/bin/cfn-lint template.yaml
+	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
+
+# The default architecture (arm64), built as users ship it and run under qemu with a Lambda
+# runtime API: needs qemu-user-static and libc6-arm64-cross (.ci/run installs them).
+ARM64_DIR := target/lambda-arm64
+ARM64_SYSROOT ?= /usr/aarch64-linux-gnu
+arm64-check: venv
+	@command -v qemu-aarch64-static >/dev/null && [ -d $(ARM64_SYSROOT) ] || { \
+	  echo "arm64-check: needs qemu-aarch64-static and $(ARM64_SYSROOT): apt-get install qemu-user-static libc6-arm64-cross" >&2; exit 2; }
+	PATH="$$PWD/$(VENV)/bin:$$PATH" cargo lambda build --release --arm64 --lambda-dir $(ARM64_DIR) --quiet
+	RELEASE_BOOTSTRAP=$(ARM64_DIR)/cancel-lifecycle-execution/bootstrap \
+	BOOTSTRAP_RUNNER="qemu-aarch64-static -L $(ARM64_SYSROOT)" \
+	  $(VENV)/bin/pytest -q tests/python/test_release_bootstrap.py
+
+tool-venvs: $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
+
+$(SAM_VENV)/.installed: requirements-sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
 
 lambda-check: venv
 	scripts/check-cargo-lambda.sh
@@ -34,4 +63,4 @@ run:
 	cargo run
 
 clean:
-	rm -rf $(VENV) target
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) target

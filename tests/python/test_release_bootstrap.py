@@ -16,7 +16,9 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BOOTSTRAP = ROOT / "target" / "lambda" / "cancel-lifecycle-execution" / "bootstrap"
+# The x86_64 bootstrap by default; `make arm64-check` points these at the arm64 one and qemu.
+BOOTSTRAP = ROOT / os.environ.get("RELEASE_BOOTSTRAP", "target/lambda/cancel-lifecycle-execution/bootstrap")
+RUNNER = os.environ.get("BOOTSTRAP_RUNNER", "").split()
 FIXTURES = ROOT / "tests" / "api" / "fixtures" / "aws_lambda_events"
 sys.path.insert(0, str(ROOT / "scripts"))
 from lambda_runtime import RuntimeApi  # noqa: E402
@@ -117,7 +119,7 @@ def bootstrap():
         "DEFAULT_ACCOUNT_ID": ACCOUNT,
         "METRICS": "off",
     }
-    process = subprocess.Popen([str(BOOTSTRAP)], env=env, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen([*RUNNER, str(BOOTSTRAP)], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
     try:
         yield api, process
@@ -233,7 +235,7 @@ def test_the_bootstrap_runs_with_the_environment_sam_local_passes():
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
     }
-    process = subprocess.Popen([str(BOOTSTRAP)], env=env, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen([*RUNNER, str(BOOTSTRAP)], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
     try:
         # 15 carries no identity: under sam local the default account stands in, and finds the
