@@ -7,8 +7,11 @@
 It queues one event at a time, hands it to the function's `next` call with the headers Lambda
 sends, and returns what the function posts to `/response` or `/error`.
 """
+import contextlib
 import json
+import os
 import queue
+import subprocess
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -92,3 +95,27 @@ class RuntimeApi:
             if not self._done.wait_for(lambda: request_id in self._results, timeout=timeout):
                 raise TimeoutError(f"no answer to invocation {request_id} within {timeout} s")
             return self._results.pop(request_id)
+
+
+LAMBDA_VARIABLES = {
+    "AWS_LAMBDA_FUNCTION_NAME": "cancel-lifecycle-execution",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+}
+
+
+@contextlib.contextmanager
+def running_bootstrap(bootstrap, env, runner=()):
+    """`bootstrap` (run through `runner`, e.g. qemu) under a fresh RuntimeApi with the variables
+    Lambda sets plus `env`; yields (api, process) and stops both afterwards."""
+    api = RuntimeApi().start()
+    full_env = {"PATH": os.environ.get("PATH", ""), **LAMBDA_VARIABLES, **env,
+                "AWS_LAMBDA_RUNTIME_API": api.address}
+    process = subprocess.Popen([*runner, str(bootstrap)], env=full_env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        yield api, process
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        api.stop()

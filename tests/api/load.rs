@@ -24,65 +24,22 @@ fn setting(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The service binary in local mode on the test's tables; killed when dropped.
-struct ServiceProcess {
-    child: std::process::Child,
-    address: String,
-}
-
-impl ServiceProcess {
-    fn start(path: &str, dynamo: &Dynamo) -> Self {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new(path)
-            .env_clear()
-            .envs([
-                ("LISTEN_ADDR", "127.0.0.1:0"),
-                (
-                    "AWS_ENDPOINT_URL_DYNAMODB",
-                    crate::helpers::moto_endpoint().as_str(),
-                ),
-                ("AWS_REGION", "us-east-1"),
-                ("AWS_ACCESS_KEY_ID", "test"),
-                ("AWS_SECRET_ACCESS_KEY", "test"),
-                ("EXECUTIONS_TABLE", dynamo.tables.executions.as_str()),
-                ("IDEMPOTENCY_TABLE", dynamo.tables.idempotency.as_str()),
-                ("DEFAULT_ACCOUNT_ID", ACCOUNT),
-                ("RUST_LOG", "warn"),
-            ])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {path}: {e}"));
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("the binary prints its address");
-        let address = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .expect("an address")
-            .to_owned();
-        Self { child, address }
-    }
-
-    fn peak_memory(&self) -> String {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|status| {
-                status
-                    .lines()
-                    .find(|l| l.starts_with("VmHWM:"))
-                    .map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
-            })
-            .unwrap_or_else(|| "unknown".to_owned())
-    }
-}
-
-impl Drop for ServiceProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The binary at `path` in local mode on the test's tables; killed when dropped.
+fn start_service(path: &str, dynamo: &Dynamo) -> crate::helpers::process::Running {
+    let endpoint = crate::helpers::moto_endpoint();
+    crate::helpers::process::start_program(
+        path,
+        &[
+            ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.as_str()),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("EXECUTIONS_TABLE", dynamo.tables.executions.as_str()),
+            ("IDEMPOTENCY_TABLE", dynamo.tables.idempotency.as_str()),
+            ("DEFAULT_ACCOUNT_ID", ACCOUNT),
+            ("RUST_LOG", "warn"),
+        ],
+    )
 }
 
 #[derive(Default)]
@@ -99,7 +56,7 @@ async fn concurrent_clients_with_retries_lose_nothing_and_cancel_each_execution_
     let dynamo = Arc::new(Dynamo::start().await);
     let binary = std::env::var("LOAD_BINARY")
         .ok()
-        .map(|path| ServiceProcess::start(&path, &dynamo));
+        .map(|path| start_service(&path, &dynamo));
     let address = match &binary {
         Some(process) => process.address.clone(),
         None => {

@@ -1,9 +1,7 @@
 """The CodeDeploy PreTraffic hook (deploy/pre_traffic_hook/app.py): its checks pass against the
 release bootstrap under a Lambda runtime API, and fail for a build that answers wrongly or fails."""
 import json
-import os
 import pathlib
-import subprocess
 import sys
 
 import pytest
@@ -13,7 +11,7 @@ BOOTSTRAP = ROOT / "target" / "lambda" / "cancel-lifecycle-execution" / "bootstr
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "deploy" / "pre_traffic_hook"))
 import app as hook  # noqa: E402
-from lambda_runtime import RuntimeApi  # noqa: E402
+from lambda_runtime import running_bootstrap  # noqa: E402
 
 
 @pytest.fixture
@@ -21,24 +19,9 @@ def new_version():
     """The release bootstrap as a deployed version would run (identity from the event)."""
     if not BOOTSTRAP.exists():
         pytest.fail(f"{BOOTSTRAP} is missing: run `make lambda-check`; `make test` does it first")
-    api = RuntimeApi().start()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "AWS_LAMBDA_RUNTIME_API": api.address,
-        "AWS_LAMBDA_FUNCTION_NAME": "cancel-lifecycle-execution",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
-        "AWS_LAMBDA_FUNCTION_VERSION": "7",
-        "STORE": "embedded",
-        "METRICS": "off",
-    }
-    process = subprocess.Popen([str(BOOTSTRAP)], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    try:
+    env = {"AWS_LAMBDA_FUNCTION_VERSION": "7", "STORE": "embedded", "METRICS": "off"}
+    with running_bootstrap(BOOTSTRAP, env) as (api, _):
         yield api
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-        api.stop()
 
 
 def test_a_good_build_passes_every_pre_traffic_check(new_version):

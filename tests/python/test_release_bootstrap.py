@@ -10,7 +10,6 @@ import json
 import os
 import pathlib
 import random
-import subprocess
 import sys
 
 import pytest
@@ -21,7 +20,7 @@ BOOTSTRAP = ROOT / os.environ.get("RELEASE_BOOTSTRAP", "target/lambda/cancel-lif
 RUNNER = os.environ.get("BOOTSTRAP_RUNNER", "").split()
 FIXTURES = ROOT / "tests" / "api" / "fixtures" / "aws_lambda_events"
 sys.path.insert(0, str(ROOT / "scripts"))
-from lambda_runtime import RuntimeApi  # noqa: E402
+from lambda_runtime import running_bootstrap  # noqa: E402
 
 OP = "/CancelLifecycleExecution"
 ACCOUNT = "123456789012"
@@ -107,26 +106,10 @@ def bootstrap():
     if not BOOTSTRAP.exists():
         pytest.fail(f"{BOOTSTRAP} is missing: run `make lambda-check` (cargo lambda build --release); "
                     "`make test` does it first")
-    api = RuntimeApi().start()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "AWS_LAMBDA_RUNTIME_API": api.address,
-        "AWS_LAMBDA_FUNCTION_NAME": "cancel-lifecycle-execution",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_LOG_LEVEL": "ERROR",
-        "STORE": "embedded",
-        "DEFAULT_ACCOUNT_ID": ACCOUNT,
-        "METRICS": "off",
-    }
-    process = subprocess.Popen([*RUNNER, str(BOOTSTRAP)], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-    try:
+    env = {"AWS_LAMBDA_LOG_LEVEL": "ERROR", "STORE": "embedded", "DEFAULT_ACCOUNT_ID": ACCOUNT,
+           "METRICS": "off"}
+    with running_bootstrap(BOOTSTRAP, env, RUNNER) as (api, process):
         yield api, process
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-        api.stop()
 
 
 def assert_documented(case, kind, payload):
@@ -226,18 +209,8 @@ def sam_local_environment():
 def test_the_bootstrap_runs_with_the_environment_sam_local_passes():
     if not BOOTSTRAP.exists():
         pytest.fail(f"{BOOTSTRAP} is missing: run `make lambda-check`")
-    api = RuntimeApi().start()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        **sam_local_environment(),
-        "AWS_LAMBDA_RUNTIME_API": api.address,
-        "AWS_LAMBDA_FUNCTION_NAME": "CancelLifecycleExecutionFunction",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-    }
-    process = subprocess.Popen([*RUNNER, str(BOOTSTRAP)], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-    try:
+    env = {**sam_local_environment(), "AWS_LAMBDA_FUNCTION_NAME": "CancelLifecycleExecutionFunction"}
+    with running_bootstrap(BOOTSTRAP, env, RUNNER) as (api, process):
         # 15 carries no identity: under sam local the default account stands in, and finds the
         # execution 01 cancelled already in use (deployed, it is refused with ForbiddenException).
         for name, status in [("01-rest-api-cancel.json", 200), ("16-rest-api-get-after-cancel.json", 200),
@@ -247,7 +220,3 @@ def test_the_bootstrap_runs_with_the_environment_sam_local_passes():
             assert kind == "response", f"{name}: {payload}"
             assert json.loads(payload)["statusCode"] == status, f"{name}: {payload}"
         assert process.poll() is None
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-        api.stop()

@@ -22,7 +22,13 @@ impl Drop for Running {
 
 /// Starts the binary in local mode with `vars` only; its log is thrown away.
 pub fn start_binary(vars: &[(&str, &str)]) -> Running {
-    start(Command::new(BINARY), vars, Stdio::null())
+    start_program(BINARY, vars)
+}
+
+/// Starts `program` (this binary or another build of it, such as a release bootstrap) in local
+/// mode with `vars` only; its log is thrown away.
+pub fn start_program(program: &str, vars: &[(&str, &str)]) -> Running {
+    start(Command::new(program), vars, Stdio::null())
 }
 
 /// Starts the binary in local mode with `vars` only; its log is written to `log`.
@@ -67,6 +73,19 @@ fn start(mut command: Command, vars: &[(&str, &str)], stderr: Stdio) -> Running 
 }
 
 impl Running {
+    /// The process's peak resident memory (`VmHWM` in `/proc/<pid>/status`), as Linux prints it.
+    pub fn peak_memory(&self) -> String {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
+            })
+            .unwrap_or_else(|| "unknown".to_owned())
+    }
+
     pub fn terminate(&self) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill")
