@@ -63,17 +63,10 @@ pub struct Shared<S> {
     pub body_deadline: Option<Duration>,
 }
 
-/// The service: a store and its settings, served through [`App::router`].
+/// The service: a store and its settings, served through [`App::router`]. Not `Clone`: the
+/// routers it makes share it.
 pub struct App<S> {
     shared: Arc<Shared<S>>,
-}
-
-impl<S> Clone for App<S> {
-    fn clone(&self) -> Self {
-        Self {
-            shared: Arc::clone(&self.shared),
-        }
-    }
 }
 
 impl<S: CancelStore> App<S> {
@@ -89,17 +82,14 @@ impl<S: CancelStore> App<S> {
         }
     }
 
-    fn with(self, change: impl FnOnce(&mut Shared<S>)) -> Self {
-        match Arc::try_unwrap(self.shared) {
-            Ok(mut shared) => {
-                change(&mut shared);
-                Self {
-                    shared: Arc::new(shared),
-                }
-            }
-            // Only reachable after a clone; settings are made before the app is shared.
-            Err(shared) => Self { shared },
+    /// Changes a setting. Settings are made before [`App::router`] shares them; after that,
+    /// the routers already made keep the settings they were made with.
+    fn with(mut self, change: impl FnOnce(&mut Shared<S>)) -> Self {
+        match Arc::get_mut(&mut self.shared) {
+            Some(shared) => change(shared),
+            None => tracing::warn!("an App setting was changed after router(): ignored"),
         }
+        self
     }
 
     /// Emits one EMF document per request.
