@@ -38,13 +38,15 @@ impl CancelRequest {
     /// The write a successful cancel makes at `now`: the token record and the status change,
     /// always together.
     pub fn plan(&self, now_epoch_secs: i64, ttl_secs: i64) -> CancelPlan {
+        let expires_at_epoch_secs = now_epoch_secs.saturating_add(ttl_secs);
         CancelPlan {
             request: self.clone(),
             now_epoch_secs,
+            expires_at_epoch_secs,
             token: TokenRecord {
                 lifecycle_execution_id: self.lifecycle_execution_id.as_str().to_owned(),
                 response_body: self.success_body(),
-                expires_at_epoch_secs: Some(now_epoch_secs.saturating_add(ttl_secs)),
+                expires_at_epoch_secs: Some(expires_at_epoch_secs),
             },
             change: StatusChange {
                 owner: self.account_id.clone(),
@@ -81,6 +83,8 @@ impl TokenRecord {
 pub struct CancelPlan {
     pub request: CancelRequest,
     pub now_epoch_secs: i64,
+    /// When the token record written by this plan expires (also in `token`).
+    pub expires_at_epoch_secs: i64,
     /// The record to store under [`CancelRequest::idempotency_key`].
     pub token: TokenRecord,
     pub change: StatusChange,

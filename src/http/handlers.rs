@@ -110,7 +110,7 @@ pub fn wrong_method(operation: Operation) -> Response {
     error_response(ApiError::invalid_request(format!(
         "{} takes the {} method.",
         operation.name(),
-        super::method_of(operation)
+        super::method_of(operation).1
     )))
 }
 

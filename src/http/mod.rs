@@ -34,7 +34,7 @@ pub const GET_PATH: &str = "/GetLifecycleExecution";
 /// Longer than the store's own deadline, shorter than API Gateway's 29 s.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(25);
 
-/// The operation at `path`, and its method.
+/// The operation at `path`.
 pub fn operation_at(path: &str) -> Option<Operation> {
     Operation::ALL.into_iter().find(|op| path_of(*op) == path)
 }
@@ -46,10 +46,11 @@ pub const fn path_of(operation: Operation) -> &'static str {
     }
 }
 
-pub const fn method_of(operation: Operation) -> http::Method {
+/// The method each operation takes, as the router filters it and as an error names it.
+pub const fn method_of(operation: Operation) -> (MethodFilter, http::Method) {
     match operation {
-        Operation::CancelLifecycleExecution => http::Method::PUT,
-        Operation::GetLifecycleExecution => http::Method::GET,
+        Operation::CancelLifecycleExecution => (MethodFilter::PUT, http::Method::PUT),
+        Operation::GetLifecycleExecution => (MethodFilter::GET, http::Method::GET),
     }
 }
 
@@ -114,11 +115,10 @@ impl<S: CancelStore> App<S> {
     pub fn router(&self) -> Router {
         let mut router = Router::new();
         for operation in Operation::ALL {
+            let (method, _) = method_of(operation);
             let handler = match operation {
-                Operation::CancelLifecycleExecution => on(MethodFilter::PUT, handlers::cancel::<S>),
-                Operation::GetLifecycleExecution => {
-                    on(MethodFilter::GET, handlers::get_execution::<S>)
-                }
+                Operation::CancelLifecycleExecution => on(method, handlers::cancel::<S>),
+                Operation::GetLifecycleExecution => on(method, handlers::get_execution::<S>),
             };
             let wrong = move || async move { handlers::wrong_method(operation) };
             // A HEAD is another method here, not a GET without a body.

@@ -75,8 +75,9 @@ pub struct Reported {
 /// An answer with its facts, rendered by axum.
 pub struct Rendered(pub Answer, pub Facts);
 
-impl IntoResponse for Rendered {
-    fn into_response(self) -> Response {
+impl Rendered {
+    /// The response, and what the log line reports of it.
+    pub fn render(self) -> (Response, Reported) {
         let Rendered(answer, facts) = self;
         let (status, error_type, body, outcome, cause) = match answer {
             Answer::Success { body, outcome } => (StatusCode::OK, None, body, outcome, None),
@@ -98,11 +99,20 @@ impl IntoResponse for Rendered {
         if let Some(name) = error_type {
             headers.insert(X_AMZN_ERROR_TYPE.clone(), HeaderValue::from_static(name));
         }
-        response.extensions_mut().insert(Reported {
+        let reported = Reported {
             outcome,
             facts,
             cause,
-        });
+        };
+        (response, reported)
+    }
+}
+
+/// The response carries its report to the summary layer as an extension.
+impl IntoResponse for Rendered {
+    fn into_response(self) -> Response {
+        let (mut response, reported) = self.render();
+        response.extensions_mut().insert(reported);
         response
     }
 }

@@ -13,7 +13,7 @@ use super::render::{Answer, Facts, Rendered, Reported, X_AMZN_REQUEST_ID};
 use super::{body, operation_at, Shared};
 use crate::error::ApiError;
 use crate::telemetry::calls::counting;
-use crate::telemetry::{RequestOutcome, RequestSummary};
+use crate::telemetry::RequestSummary;
 
 /// A Lambda event that could not be turned into a request; it is refused before any handler.
 #[derive(Debug, Clone)]
@@ -33,31 +33,14 @@ pub async fn summarize<S: Send + Sync + 'static>(
         .unwrap_or_default()
         .to_owned();
     let malformed = request.extensions().get::<MalformedEvent>().cloned();
-    let (mut response, dynamodb_calls) = match malformed {
-        Some(MalformedEvent(cause)) => (
-            refused(
-                ApiError::invalid_request("The request could not be read."),
-                &cause,
-            ),
-            0,
-        ),
+    let (response, dynamodb_calls) = match malformed {
+        Some(MalformedEvent(cause)) => {
+            let refusal = ApiError::invalid_request("The request could not be read.");
+            (refused(refusal, &cause).into_response(), 0)
+        }
         None => counting(next.run(request)).await,
     };
-    let reported = match response.extensions_mut().remove::<Reported>() {
-        Some(reported) => reported,
-        None => {
-            // A library layer answered (body limit, timeout): render its answer our way.
-            let (error, cause) = library_answer(response.status());
-            let outcome = RequestOutcome::Failed(error.kind);
-            response = refused(error, &cause);
-            response.extensions_mut().remove::<Reported>();
-            Reported {
-                outcome,
-                facts: Facts::default(),
-                cause: Some(cause.into()),
-            }
-        }
-    };
+    let (response, reported) = reported(response);
     let facts = &reported.facts;
     let summary = RequestSummary {
         request_id: &request_id,
@@ -93,11 +76,23 @@ fn library_answer(status: StatusCode) -> (ApiError, String) {
     }
 }
 
-/// `error` rendered, with `cause` for the log line.
-fn refused(error: ApiError, cause: &str) -> Response {
+/// The response with its report: our own answers carry one; an answer a library layer made
+/// (body limit, timeout) is rendered our way here.
+fn reported(mut response: Response) -> (Response, Reported) {
+    match response.extensions_mut().remove::<Reported>() {
+        Some(reported) => (response, reported),
+        None => {
+            let (error, cause) = library_answer(response.status());
+            refused(error, &cause).render()
+        }
+    }
+}
+
+/// `error` with `cause` for the log line.
+fn refused(error: ApiError, cause: &str) -> Rendered {
     let answer = Answer::Failure {
         error,
         cause: Some(cause.to_owned()),
     };
-    Rendered(answer, Facts::default()).into_response()
+    Rendered(answer, Facts::default())
 }

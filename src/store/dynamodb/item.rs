@@ -97,10 +97,6 @@ fn expiry(value: &AttributeValue) -> Option<i64> {
 
 /// The token record's Put: succeeds only where no live record holds the key.
 pub fn token_put(plan: &CancelPlan, table: &str) -> Result<Put, StoreError> {
-    let expires_at = plan
-        .token
-        .expires_at_epoch_secs
-        .unwrap_or(MAX_EXPIRES_AT_EPOCH_SECS);
     Put::builder()
         .table_name(table)
         .item(attr::IDEMPOTENCY_KEY, s(plan.idempotency_key()))
@@ -110,7 +106,7 @@ pub fn token_put(plan: &CancelPlan, table: &str) -> Result<Put, StoreError> {
         )
         .item(attr::RESPONSE_BODY, s(&plan.token.response_body))
         .item(attr::CREATED_AT, n(plan.created_at_epoch_secs()))
-        .item(attr::EXPIRES_AT, n(expires_at))
+        .item(attr::EXPIRES_AT, n(plan.expires_at_epoch_secs))
         .condition_expression(
             "attribute_not_exists(#key) OR NOT attribute_type(#expires, :number) \
              OR #expires < :now OR #expires > :last_expiry",
