@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 SAM_VENV ?= .venv-sam
 CHECKOV_VENV ?= .venv-checkov
 
-.PHONY: test venv tool-venvs lint template lambda-check arm64-check suites run clean
+.PHONY: test venv tool-venvs lint template lambda-check arm64-check suites run clean \
+	bench bench-handler bench-model bench-cold-start bench-cost lambda-build
 
 test: venv lint template lambda-check arm64-check
 	scripts/with-moto.sh $(MAKE) --no-print-directory suites
@@ -61,6 +62,39 @@ $(STAMP): requirements-test.txt
 
 run:
 	cargo run
+
+# Benchmarks, not part of `make test`: BENCHMARKS.md gives every figure with its command.
+# bench-model holds each DynamoDB call to a latency fitted to published figures (SAMPLES per
+# path and design: 4000 take about 30 minutes; 10000, for a measured p99.9, about 75);
+# bench-cold-start needs root and the cgroup v1 cpu hierarchy.
+BENCH_DIR := target/bench
+LAMBDA_BOOTSTRAP := target/lambda/cancel-lifecycle-execution/bootstrap
+SAMPLES ?= 4000
+MODEL_PROFILE ?= upper
+
+bench: bench-handler bench-model bench-cold-start bench-cost
+
+bench-handler:
+	cargo bench --bench handler
+
+# What users ship: `cargo lambda build --release` (x86_64 here, to time it natively).
+lambda-build: venv
+	PATH="$$PWD/$(VENV)/bin:$$PATH" cargo lambda build --release --quiet
+
+bench-model: venv lambda-build
+	cargo build --release --example compare_designs
+	mkdir -p $(BENCH_DIR)
+	SAMPLES=$(SAMPLES) MODEL_PROFILE=$(MODEL_PROFILE) \
+	  scripts/bench-model.sh $(LAMBDA_BOOTSTRAP) $(BENCH_DIR)/model-$(MODEL_PROFILE)
+
+bench-cold-start: venv lambda-build
+	mkdir -p $(BENCH_DIR)
+	scripts/with-moto.sh sh -c '$(VENV)/bin/python scripts/cold_start_by_memory.py \
+	  --bootstrap $(LAMBDA_BOOTSTRAP) --moto "$$MOTO_ENDPOINT" --runs 20' | tee $(BENCH_DIR)/cold-start.txt
+
+bench-cost:
+	$(PYTHON) scripts/cost_model.py --latency $(BENCH_DIR)/model-upper.json \
+	  --log-bytes $$(sed -n 's/^log bytes written to stdout per warm cancel: //p' $(BENCH_DIR)/cold-start.txt)
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) target

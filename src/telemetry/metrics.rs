@@ -42,30 +42,32 @@ impl Metrics {
     /// The EMF document for one request.
     pub fn document(&self, summary: &RequestSummary<'_>, timestamp_ms: u128) -> serde_json::Value {
         let names: Vec<&str> = self.dimensions.iter().map(|d| d.name()).collect();
-        // With a version dimension, also the same set without it: alarms per operation read the
-        // set across versions, the rollback alarm the new version's own.
-        let mut sets = vec![names.clone()];
-        if self.dimensions.contains(&Dimension::FunctionVersion) && names.len() > 1 {
-            sets.push(
-                names
-                    .iter()
-                    .copied()
-                    .filter(|n| *n != Dimension::FunctionVersion.name())
-                    .collect(),
-            );
-        }
+        let every_metric = serde_json::json!([
+            {"Name": "Requests", "Unit": "Count"},
+            {"Name": "Latency", "Unit": "Milliseconds"},
+            {"Name": "DynamoDBCalls", "Unit": "Count"}
+        ]);
+        let version = Dimension::FunctionVersion.name();
+        // With a version dimension, every metric goes to the set without it (alarms and the
+        // dashboard read it across versions), and only `Requests` to the set with it (the
+        // rollback alarm reads the new version's own): each metric under each set is a custom
+        // metric billed by the month, per version, and no one reads the others per version.
+        let directives = if names.contains(&version) && names.len() > 1 {
+            let across: Vec<&str> = names.iter().copied().filter(|n| *n != version).collect();
+            serde_json::json!([
+                {"Namespace": self.namespace, "Dimensions": [across], "Metrics": every_metric},
+                {"Namespace": self.namespace, "Dimensions": [names],
+                 "Metrics": [{"Name": "Requests", "Unit": "Count"}]}
+            ])
+        } else {
+            serde_json::json!([
+                {"Namespace": self.namespace, "Dimensions": [names], "Metrics": every_metric}
+            ])
+        };
         let mut document = serde_json::json!({
             "_aws": {
                 "Timestamp": timestamp_ms,
-                "CloudWatchMetrics": [{
-                    "Namespace": self.namespace,
-                    "Dimensions": sets,
-                    "Metrics": [
-                        {"Name": "Requests", "Unit": "Count"},
-                        {"Name": "Latency", "Unit": "Milliseconds"},
-                        {"Name": "DynamoDBCalls", "Unit": "Count"}
-                    ]
-                }]
+                "CloudWatchMetrics": directives
             },
             "Operation": summary.operation_name(),
             "Outcome": summary.outcome.name(),
@@ -133,23 +135,32 @@ mod tests {
     }
 
     #[test]
-    fn with_a_version_dimension_the_set_without_it_is_written_too() {
+    fn with_a_version_dimension_only_requests_is_written_per_version() {
         let with_version = document(vec![
             Dimension::Operation,
             Dimension::Outcome,
             Dimension::FunctionVersion,
         ]);
+        let directives = &with_version["_aws"]["CloudWatchMetrics"];
         assert_eq!(
-            with_version["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
-            serde_json::json!([
-                ["Operation", "Outcome", "FunctionVersion"],
-                ["Operation", "Outcome"]
-            ])
+            directives[0]["Dimensions"],
+            serde_json::json!([["Operation", "Outcome"]])
+        );
+        assert_eq!(directives[0]["Metrics"].as_array().map(Vec::len), Some(3));
+        assert_eq!(
+            directives[1]["Dimensions"],
+            serde_json::json!([["Operation", "Outcome", "FunctionVersion"]])
+        );
+        assert_eq!(
+            directives[1]["Metrics"],
+            serde_json::json!([{"Name": "Requests", "Unit": "Count"}])
         );
         assert_eq!(with_version["FunctionVersion"], "7");
         let without = document(Dimension::DEFAULT.to_vec());
+        let directives = &without["_aws"]["CloudWatchMetrics"];
+        assert_eq!(directives.as_array().map(Vec::len), Some(1));
         assert_eq!(
-            without["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            directives[0]["Dimensions"],
             serde_json::json!([["Operation", "Outcome"]])
         );
         assert!(without.get("FunctionVersion").is_none());

@@ -1,0 +1,518 @@
+//! Three designs of the cancel, one harness, one DynamoDB latency model (BENCHMARKS.md,
+//! "Latency on DynamoDB's published figures").
+//!
+//! Each design is a store behind the service's own axum Router (the same routing, parsing,
+//! decision code and SDK client settings); the real binary runs beside them as a check that the
+//! harness adds nothing. Every DynamoDB call goes to the model endpoint
+//! (`scripts/fault_dynamodb.py --latency-model`), which holds it to a drawn latency. Batches of
+//! every design alternate, each on fresh tables, so that drift on the machine falls on all alike.
+//!
+//! ```sh
+//! MOTO_ENDPOINT=... MODEL_ENDPOINT=... cargo run --release --example compare_designs -- \
+//!   [--samples 10000] [--batch 500] [--concurrency 4] [--binary PATH] [--json FILE]
+//! ```
+//! (`make bench-model` starts moto and the model endpoint and passes the built binary.)
+
+mod standalone;
+mod three_calls;
+mod token_first;
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::Client;
+use axum::Router;
+use bytes::Bytes;
+use cancel_lifecycle_execution::config::TableNames;
+use cancel_lifecycle_execution::domain::AccountId;
+use cancel_lifecycle_execution::http::App;
+use cancel_lifecycle_execution::store::dynamodb::{client, schema};
+use cancel_lifecycle_execution::store::DynamoDbStore;
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const ACCOUNT: &str = "123456789012";
+const TABLES: (&str, &str) = ("bench-executions", "bench-idempotency");
+const PATHS: [&str; 5] = ["new cancel", "replay", "mismatch", "refusal", "get"];
+
+type HttpClient = hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>;
+
+struct Settings {
+    samples: usize,
+    batch: usize,
+    concurrency: usize,
+    binary: Option<PathBuf>,
+    json: Option<PathBuf>,
+    moto: String,
+    model: String,
+}
+
+fn settings() -> Result<Settings, String> {
+    let env = |name: &str| {
+        std::env::var(name).map_err(|_| format!("{name} is not set (make bench-model sets it)"))
+    };
+    let mut settings = Settings {
+        samples: 10_000,
+        batch: 500,
+        concurrency: 4,
+        binary: None,
+        json: None,
+        moto: env("MOTO_ENDPOINT")?,
+        model: env("MODEL_ENDPOINT")?,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
+        let number = |v: String| v.parse::<usize>().map_err(|e| format!("{v}: {e}"));
+        match flag.as_str() {
+            "--samples" => settings.samples = number(value()?)?,
+            "--batch" => settings.batch = number(value()?)?,
+            "--concurrency" => settings.concurrency = number(value()?)?,
+            "--binary" => settings.binary = Some(value()?.into()),
+            "--json" => settings.json = Some(value()?.into()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if settings.batch == 0 || settings.concurrency == 0 || settings.samples < settings.batch {
+        return Err(
+            "--batch and --concurrency must be positive, --samples at least --batch".into(),
+        );
+    }
+    Ok(settings)
+}
+
+/// Where a design's requests go: its Router in this process, or the real binary over HTTP.
+#[derive(Clone)]
+enum Target {
+    InProcess(Router),
+    Binary { base: String, http: Box<HttpClient> },
+}
+
+impl Target {
+    async fn send(&self, method: Method, uri: String, body: Option<String>) -> (StatusCode, Bytes) {
+        let builder = Request::builder()
+            .method(method)
+            .header("content-type", "application/json");
+        let body = body.unwrap_or_default();
+        match self {
+            Target::InProcess(router) => {
+                let request = builder
+                    .uri(uri)
+                    .body(axum::body::Body::from(body))
+                    .expect("request");
+                let response = router.clone().oneshot(request).await.expect("infallible");
+                let status = response.status();
+                let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                    .await
+                    .unwrap_or_default();
+                (status, bytes)
+            }
+            Target::Binary { base, http } => {
+                let request = builder
+                    .uri(format!("{base}{uri}"))
+                    .body(Full::from(body))
+                    .expect("request");
+                match http.request(request).await {
+                    Ok(response) => {
+                        let status = response.status();
+                        let bytes = response
+                            .into_body()
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes())
+                            .unwrap_or_default();
+                        (status, bytes)
+                    }
+                    Err(error) => (StatusCode::BAD_GATEWAY, Bytes::from(error.to_string())),
+                }
+            }
+        }
+    }
+}
+
+/// One request of a phase and what it must answer.
+struct Call {
+    method: Method,
+    uri: String,
+    body: Option<String>,
+    status: StatusCode,
+    error_type: Option<&'static str>,
+}
+
+fn id(n: usize) -> String {
+    format!("lce-00000000-0000-4000-8000-{n:012x}")
+}
+
+fn cancel(token: &str, n: usize, status: StatusCode, error_type: Option<&'static str>) -> Call {
+    Call {
+        method: Method::PUT,
+        uri: "/CancelLifecycleExecution".into(),
+        body: Some(json!({"clientToken": token, "lifecycleExecutionId": id(n)}).to_string()),
+        status,
+        error_type,
+    }
+}
+
+fn phase(path: &str, batch: usize) -> Vec<Call> {
+    let bad = StatusCode::BAD_REQUEST;
+    (0..batch)
+        .map(|i| match path {
+            "new cancel" | "replay" => cancel(&format!("new-{i}"), i, StatusCode::OK, None),
+            "mismatch" => cancel(
+                &format!("new-{i}"),
+                (i + 1) % batch,
+                bad,
+                Some("IdempotentParameterMismatchException"),
+            ),
+            "refusal" => cancel(
+                &format!("other-{i}"),
+                i,
+                bad,
+                Some("ResourceInUseException"),
+            ),
+            _ => Call {
+                method: Method::GET,
+                uri: format!("/GetLifecycleExecution?lifecycleExecutionId={}", id(i)),
+                body: None,
+                status: StatusCode::OK,
+                error_type: None,
+            },
+        })
+        .collect()
+}
+
+/// Runs one phase with `concurrency` requests in flight; the latencies in ms and the failures.
+async fn run_phase(
+    target: &Target,
+    calls: Vec<Call>,
+    concurrency: usize,
+) -> (Vec<f64>, Vec<String>) {
+    let calls = Arc::new(calls);
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let (calls, next, target) = (calls.clone(), next.clone(), target.clone());
+        workers.spawn(async move {
+            let (mut latencies, mut failures) = (Vec::new(), Vec::new());
+            while let Some(call) = calls.get(next.fetch_add(1, Ordering::Relaxed)) {
+                let started = Instant::now();
+                let (status, body) = target
+                    .send(call.method.clone(), call.uri.clone(), call.body.clone())
+                    .await;
+                latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+                let error_type = serde_json::from_slice::<Value>(&body)
+                    .ok()
+                    .and_then(|v| v.get("__type").and_then(Value::as_str).map(str::to_owned));
+                if status != call.status || error_type.as_deref() != call.error_type {
+                    failures.push(format!(
+                        "{} {}: {status} {}",
+                        call.method,
+                        call.uri,
+                        String::from_utf8_lossy(&body)
+                    ));
+                }
+            }
+            (latencies, failures)
+        });
+    }
+    let (mut latencies, mut failures) = (Vec::new(), Vec::new());
+    while let Some(done) = workers.join_next().await {
+        let (l, f) = done.expect("worker");
+        latencies.extend(l);
+        failures.extend(f);
+    }
+    (latencies, failures)
+}
+
+/// Fresh tables holding `batch` cancellable executions, written straight to moto.
+async fn reset_tables(moto: &Client, tables: &TableNames, batch: usize) {
+    for name in [&tables.executions, &tables.idempotency] {
+        let _ = moto.delete_table().table_name(name).send().await;
+    }
+    schema::create_tables(moto, tables)
+        .await
+        .expect("creating the tables on moto");
+    for chunk in (0..batch).collect::<Vec<_>>().chunks(25) {
+        let writes = chunk
+            .iter()
+            .map(|&i| {
+                let item = [
+                    ("lifecycleExecutionId", id(i)),
+                    ("accountId", ACCOUNT.into()),
+                    ("status", "IN_PROGRESS".into()),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), AttributeValue::S(v)))
+                .collect();
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .set_item(Some(item))
+                            .build()
+                            .expect("item"),
+                    )
+                    .build()
+            })
+            .collect();
+        moto.batch_write_item()
+            .request_items(&tables.executions, writes)
+            .send()
+            .await
+            .expect("seeding on moto");
+    }
+}
+
+/// The model endpoint's counters per DynamoDB operation: calls, and the ms by which upstream's
+/// own time exceeded the drawn latency (what the model could not hide).
+async fn model_counters(http: &HttpClient, model: &str) -> BTreeMap<String, (u64, f64)> {
+    let request = Request::get(format!("{model}/__model__"))
+        .body(Full::default())
+        .expect("request");
+    let response = http
+        .request(request)
+        .await
+        .expect("the model endpoint answers");
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let report: Value = serde_json::from_slice(&body).expect("a JSON report");
+    let mut counters = BTreeMap::new();
+    if let Some(calls) = report["calls"].as_object() {
+        for (operation, entry) in calls {
+            let calls = entry["calls"].as_u64().unwrap_or(0);
+            counters.insert(
+                operation.clone(),
+                (calls, entry["excess_ms"].as_f64().unwrap_or(0.0)),
+            );
+        }
+    }
+    counters
+}
+
+#[derive(Default)]
+struct Cell {
+    latencies: Vec<f64>,
+    calls: BTreeMap<String, u64>,
+    excess_ms: f64,
+    failures: Vec<String>,
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+/// The real binary in local mode, on DynamoDB through the model endpoint.
+fn start_binary(path: &PathBuf, model: &str) -> (Child, String) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = Command::new(path)
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("EXECUTIONS_TABLE", TABLES.0)
+        .env("IDEMPOTENCY_TABLE", TABLES.1)
+        .env("DEFAULT_ACCOUNT_ID", ACCOUNT)
+        .env("AWS_ENDPOINT_URL_DYNAMODB", model)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {}: {e}", path.display()));
+    let address = format!("127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(&address).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{} did not listen on {address}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, format!("http://{address}"))
+}
+
+async fn sdk_client(endpoint: &str) -> Client {
+    // The service's own timeouts, retries and client (with its call counter).
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(client::timeout_config())
+        .retry_config(client::retry_config())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "bench",
+        ))
+        .endpoint_url(endpoint)
+        .load()
+        .await;
+    client::client(&sdk)
+}
+
+#[tokio::main]
+async fn main() {
+    let settings = settings().unwrap_or_else(|e| {
+        eprintln!("compare_designs: {e}");
+        std::process::exit(2)
+    });
+    let tables = TableNames {
+        executions: TABLES.0.into(),
+        idempotency: TABLES.1.into(),
+    };
+    let moto = sdk_client(&settings.moto).await;
+    let model = sdk_client(&settings.model).await;
+    let account = AccountId::try_from(ACCOUNT.to_owned()).expect("valid");
+    let store = || DynamoDbStore::new(model.clone(), tables.clone());
+    let in_process = |router: Router| Target::InProcess(router);
+    let http: HttpClient =
+        hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http();
+    let mut designs: Vec<(&str, Target)> = Vec::new();
+    let mut child = None;
+    if let Some(path) = &settings.binary {
+        let (process, base) = start_binary(path, &settings.model);
+        child = Some(process);
+        designs.push((
+            "one transaction, real binary",
+            Target::Binary {
+                base,
+                http: Box::new(http.clone()),
+            },
+        ));
+    }
+    designs.push((
+        "one transaction (this service)",
+        in_process(App::new(store(), Some(account.clone())).router()),
+    ));
+    designs.push((
+        "three calls",
+        in_process(App::new(three_calls::ThreeCalls(store()), Some(account.clone())).router()),
+    ));
+    designs.push((
+        "token first",
+        in_process(App::new(token_first::TokenFirst(store()), Some(account.clone())).router()),
+    ));
+
+    let rounds = settings.samples.div_ceil(settings.batch);
+    eprintln!(
+        "compare_designs: {rounds} rounds of {} requests per path and design, {} in flight, model at {}",
+        settings.batch, settings.concurrency, settings.model
+    );
+    let mut cells: BTreeMap<(usize, usize), Cell> = BTreeMap::new();
+    let started = Instant::now();
+    for round in 0..rounds {
+        for turn in 0..designs.len() {
+            // Rotate the order, so no design always follows another.
+            let d = (round + turn) % designs.len();
+            reset_tables(&moto, &tables, settings.batch).await;
+            for (p, path) in PATHS.iter().enumerate() {
+                let before = model_counters(&http, &settings.model).await;
+                let (latencies, failures) = run_phase(
+                    &designs[d].1,
+                    phase(path, settings.batch),
+                    settings.concurrency,
+                )
+                .await;
+                let after = model_counters(&http, &settings.model).await;
+                let cell = cells.entry((d, p)).or_default();
+                cell.latencies.extend(latencies);
+                cell.failures.extend(failures);
+                for (operation, (calls, excess_ms)) in after {
+                    let (calls_before, excess_before) =
+                        before.get(&operation).copied().unwrap_or_default();
+                    if calls > calls_before {
+                        *cell.calls.entry(operation).or_default() += calls - calls_before;
+                    }
+                    cell.excess_ms += excess_ms - excess_before;
+                }
+            }
+        }
+        eprintln!(
+            "compare_designs: round {}/{rounds} done after {:.0} s",
+            round + 1,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if let Some(mut child) = child {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    report(&settings, &designs, &mut cells);
+}
+
+fn report(
+    settings: &Settings,
+    designs: &[(&str, Target)],
+    cells: &mut BTreeMap<(usize, usize), Cell>,
+) {
+    println!(
+        "| design | path | n | p50 ms | p99 ms | p99.9 ms | DynamoDB calls per request | upstream excess ms per request |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    let mut rows = Vec::new();
+    let mut failed = 0;
+    for ((d, p), cell) in cells.iter_mut() {
+        cell.latencies.sort_by(f64::total_cmp);
+        let n = cell.latencies.len();
+        let p999 = percentile(&cell.latencies, 0.999);
+        let p999_text = if n >= 10_000 {
+            format!("{p999:.1}")
+        } else {
+            format!("{p999:.1} (extrapolated: n < 10,000)")
+        };
+        let calls = cell
+            .calls
+            .iter()
+            .map(|(op, c)| format!("{op} {:.2}", *c as f64 / n as f64))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        println!(
+            "| {} | {} | {n} | {:.1} | {:.1} | {p999_text} | {calls} | {:.2} |",
+            designs[*d].0,
+            PATHS[*p],
+            percentile(&cell.latencies, 0.5),
+            percentile(&cell.latencies, 0.99),
+            cell.excess_ms / n as f64,
+        );
+        failed += cell.failures.len();
+        for failure in cell.failures.iter().take(3) {
+            eprintln!(
+                "compare_designs: {} {}: unexpected answer: {failure}",
+                designs[*d].0, PATHS[*p]
+            );
+        }
+        rows.push(json!({
+            "design": designs[*d].0, "path": PATHS[*p], "n": n,
+            "p50_ms": percentile(&cell.latencies, 0.5), "p99_ms": percentile(&cell.latencies, 0.99),
+            "p999_ms": p999, "p999_extrapolated": n < 10_000,
+            "mean_ms": cell.latencies.iter().sum::<f64>() / n as f64,
+            "calls": cell.calls, "excess_ms_per_request": cell.excess_ms / n as f64, "failures": cell.failures.len(),
+        }));
+    }
+    if let Some(path) = &settings.json {
+        let when = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let document = json!({"finished_epoch_secs": when, "batch": settings.batch, "concurrency": settings.concurrency, "cells": rows});
+        std::fs::write(path, serde_json::to_string_pretty(&document).expect("json"))
+            .expect("writing --json");
+    }
+    if failed > 0 {
+        eprintln!("compare_designs: {failed} requests got an unexpected answer");
+        std::process::exit(1);
+    }
+}
