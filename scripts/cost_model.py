@@ -94,6 +94,11 @@ def main():
     memory = args.memory or template_memory()
     cells = json.loads(args.latency.read_text())["cells"]
     mean = {(c["design"], c["path"]): c["mean_ms"] for c in cells}
+    # This service's duration is the real binary's where the run had it.
+    for path in PATHS:
+        measured = mean.get(("one transaction, real binary", path))
+        if measured is not None:
+            mean[("one transaction (this service)", path)] = measured
 
     print(f"Per million requests, USD, us-east-1, Lambda arm64 at {memory} MB, REST API")
     print("| design | path | WRU | RRU | API Gateway | Lambda | DynamoDB | logs | total | with an HTTP API |")
