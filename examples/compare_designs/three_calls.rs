@@ -6,7 +6,7 @@
 //! new cancel: GetItem + UpdateItem + PutItem (1 RRU, 2 WRU); replay and mismatch: GetItem
 //! (1 RRU); refusal: GetItem + a failed UpdateItem (1 RRU, 1 WRU).
 //!
-//! What it gives up against API contract §3: the token and the status change are two writes.
+//! What it gives up against docs/API.md ("Idempotency"): the token and the status change are two writes.
 //! A crash (or a timeout) between the update and the put leaves a `CANCELLING` execution with no
 //! token; the caller's retry with the same token then gets `ResourceInUseException` instead of
 //! its 200. Two simultaneous requests with one token both find no token, one update wins and

@@ -7,7 +7,7 @@
 //! new cancel: PutItem + UpdateItem (2 WRU); replay and mismatch: a failed PutItem (1 WRU);
 //! refusal: PutItem + a failed UpdateItem + DeleteItem (3 WRU).
 //!
-//! Against API contract §3 it keeps: one token decides first (the put's condition), no double
+//! Against docs/API.md ("Idempotency") it keeps: one token decides first (the put's condition), no double
 //! cancel (the update's condition), a replay after the execution moved on. It weakens:
 //! - a crash (or a timeout whose outcome is unknown) between the put and the update leaves a
 //!   token record without the status change; every later request with that token replays a 200
@@ -18,7 +18,7 @@
 //!   the first request's update is still running, and may yet be refused.
 //!
 //! It also writes an attribute (`cancelTokenKey`) onto the lifecycle engine's item, outside
-//! the list of attributes this service may change (API contract §5).
+//! the list of attributes this service may change (docs/API.md ("Schema")).
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
