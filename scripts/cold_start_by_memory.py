@@ -36,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from lambda_runtime import LAMBDA_VARIABLES, RuntimeApi  # noqa: E402
+from measure_startup import dynamodb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CGROUP_CPU = Path("/sys/fs/cgroup/cpu")
@@ -106,13 +107,6 @@ class CpuGroup:
 
     def enter_from_child(self):
         (self.path / "cgroup.procs").write_text(str(os.getpid()))
-
-
-def dynamodb(moto):
-    import boto3  # from .venv (make venv)
-
-    return boto3.client("dynamodb", endpoint_url=moto, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test")
 
 
 def cancel_event(execution_id):
