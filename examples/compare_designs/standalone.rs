@@ -5,6 +5,8 @@ use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, Update};
 use aws_sdk_dynamodb::Client;
+use cancel_lifecycle_execution::domain::Outcome;
+use cancel_lifecycle_execution::store::StoreError;
 
 /// A `PutItem` with the Put's item and condition, returning the old item when it fails.
 pub fn put_item(client: &Client, put: Put) -> PutItemFluentBuilder {
@@ -30,4 +32,13 @@ pub fn update_item(client: &Client, update: Update) -> UpdateItemFluentBuilder {
         .set_expression_attribute_names(update.expression_attribute_names().cloned())
         .set_expression_attribute_values(update.expression_attribute_values().cloned())
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+}
+
+/// The outcome of a failed condition. Old items that say "go ahead" mean the item changed
+/// under the call: a conflict, not an answer.
+pub fn refused(outcome: Outcome) -> Result<Outcome, StoreError> {
+    match outcome {
+        Outcome::Cancelled { .. } => Err(StoreError::Contention { attempts: 1 }),
+        outcome => Ok(outcome),
+    }
 }

@@ -47,7 +47,7 @@ impl CancelStore for ThreeCalls {
             return match error.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
                     let execution = failed.item().map(Execution::from);
-                    refused(plan.decide(None, execution.as_ref())?)
+                    standalone::refused(plan.decide(None, execution.as_ref())?)
                 }
                 _ => Err(classify(error)),
             };
@@ -61,7 +61,7 @@ impl CancelStore for ThreeCalls {
             Err(error) => match error.as_service_error() {
                 Some(PutItemError::ConditionalCheckFailedException(failed)) => {
                     let token = failed.item().map(TokenRecord::try_from).transpose()?;
-                    refused(plan.decide(token.as_ref(), None)?)
+                    standalone::refused(plan.decide(token.as_ref(), None)?)
                 }
                 _ => Err(classify(error)),
             },
@@ -73,13 +73,5 @@ impl CancelStore for ThreeCalls {
         id: &LifecycleExecutionId,
     ) -> Result<Option<Execution>, StoreError> {
         self.0.get_execution(id).await
-    }
-}
-
-/// A failed condition whose old item says "go ahead" means the item changed under us.
-fn refused(outcome: Outcome) -> Result<Outcome, StoreError> {
-    match outcome {
-        Outcome::Cancelled { .. } => Err(StoreError::Contention { attempts: 1 }),
-        outcome => Ok(outcome),
     }
 }

@@ -120,10 +120,7 @@ impl CancelStore for TokenFirst {
         let execution = old.map(Execution::from);
         let outcome = plan.decide(None, execution.as_ref());
         self.forget_token(plan).await?;
-        match outcome? {
-            Outcome::Cancelled { .. } => Err(StoreError::Contention { attempts: 1 }),
-            outcome => Ok(outcome),
-        }
+        standalone::refused(outcome?)
     }
 
     async fn get_execution(
