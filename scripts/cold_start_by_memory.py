@@ -23,7 +23,6 @@ Needs root and the cgroup v1 cpu hierarchy (/sys/fs/cgroup/cpu), openssl, and bo
 with .venv/bin/python).
 """
 import argparse
-import copy
 import json
 import os
 import statistics
@@ -109,9 +108,11 @@ class CpuGroup:
         (self.path / "cgroup.procs").write_text(str(os.getpid()))
 
 
+EVENT = (ROOT / "events" / "01-rest-api-cancel.json").read_text()
+
+
 def cancel_event(execution_id):
-    event = json.loads((ROOT / "events" / "01-rest-api-cancel.json").read_text())
-    event = copy.deepcopy(event)
+    event = json.loads(EVENT)
     event["body"] = json.dumps({"clientToken": uuid.uuid4().hex[:32], "lifecycleExecutionId": execution_id})
     return event
 
@@ -127,14 +128,6 @@ def new_execution(client, tables):
 def one_cold_start(bootstrap, env, group, client, tables, warm_events=0):
     """(init s, first answer s, warm answers s, stdout bytes per warm event) of one fresh process."""
     api = RuntimeApi().start()
-    polled = {}
-    original_get = api._events.get
-
-    def first_poll(*args, **kwargs):
-        polled.setdefault("at", time.perf_counter())
-        return original_get(*args, **kwargs)
-
-    api._events.get = first_poll
     execution_id = new_execution(client, tables)
     api_env = {**env, **LAMBDA_VARIABLES, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(group.memory_mb),
                "AWS_LAMBDA_RUNTIME_API": api.address}
@@ -159,7 +152,7 @@ def one_cold_start(bootstrap, env, group, client, tables, warm_events=0):
                 warm.append(time.perf_counter() - sent)
             time.sleep(0.2)
             per_event = (log.seek(0, os.SEEK_END) - before) / warm_events
-        return polled["at"] - started, answered - started, warm, per_event
+        return api.first_poll_at - started, answered - started, warm, per_event
     finally:
         process.kill()
         process.wait(timeout=10)

@@ -13,6 +13,7 @@ import os
 import queue
 import subprocess
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -25,6 +26,8 @@ class RuntimeApi:
         self._results = {}
         self._done = threading.Condition()
         self.init_error = None
+        # When the function first asked for an event (time.perf_counter()): its init is over.
+        self.first_poll_at = None
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -49,6 +52,8 @@ class RuntimeApi:
             def do_GET(self):
                 if self.path != f"{PREFIX}/invocation/next":
                     return self._answer(404)
+                if api.first_poll_at is None:
+                    api.first_poll_at = time.perf_counter()
                 request_id, event = api._events.get()
                 self._answer(
                     200,
