@@ -6,11 +6,16 @@ STAMP := $(VENV)/.installed
 SAM_VENV ?= .venv-sam
 CHECKOV_VENV ?= .venv-checkov
 
-.PHONY: test venv tool-venvs lint template lambda-check arm64-check suites run clean \
+.PHONY: test system venv tool-venvs lint template lambda-check arm64-check sam-local-check suites run clean \
 	bench bench-handler bench-model bench-cold-start bench-cost lambda-build
 
-test: venv lint template lambda-check arm64-check
+test: system venv lint template lambda-check arm64-check sam-local-check
 	scripts/with-moto.sh $(MAKE) --no-print-directory suites
+
+# What the system lacks (qemu, the aarch64 C library, Docker, busybox-static, ...), installed
+# with apt as root or with passwordless sudo; else it stops here, before any build, with the command.
+system:
+	scripts/ensure-system.sh
 
 # Needs MOTO_ENDPOINT (scripts/with-moto.sh sets it).
 suites:
@@ -19,7 +24,7 @@ suites:
 
 lint:
 	cargo fmt --all -- --check
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets -- -D warnings
 
 template: venv tool-venvs
 	$(VENV)/bin/cfn-lint template.yaml
@@ -27,13 +32,14 @@ template: venv tool-venvs
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
 
 # The default architecture (arm64), built as users ship it and run under qemu with a Lambda
-# runtime API: needs qemu-user-static and libc6-arm64-cross (.ci/run installs them).
+# runtime API: needs qemu-user-static and libc6-arm64-cross (`make system` installs them).
 ARM64_DIR := target/lambda-arm64
 ARM64_SYSROOT ?= /usr/aarch64-linux-gnu
 arm64-check: venv
 	@command -v qemu-aarch64-static >/dev/null && [ -d $(ARM64_SYSROOT) ] || { \
 	  echo "arm64-check: needs qemu-aarch64-static and $(ARM64_SYSROOT): apt-get install qemu-user-static libc6-arm64-cross" >&2; exit 2; }
 	PATH="$$PWD/$(VENV)/bin:$$PATH" cargo lambda build --release --arm64 --lambda-dir $(ARM64_DIR) --quiet
+	scripts/check-glibc.sh $(ARM64_DIR)/cancel-lifecycle-execution/bootstrap
 	RELEASE_BOOTSTRAP=$(ARM64_DIR)/cancel-lifecycle-execution/bootstrap \
 	BOOTSTRAP_RUNNER="qemu-aarch64-static -L $(ARM64_SYSROOT)" \
 	  $(VENV)/bin/pytest -q tests/python/test_release_bootstrap.py
@@ -52,6 +58,11 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 
 lambda-check: venv
 	scripts/check-cargo-lambda.sh
+	scripts/check-glibc.sh target/lambda/cancel-lifecycle-execution/bootstrap
+
+# SAM's own emulator in Docker (scripts/sam-local-check.sh): build, start-lambda, invoke, start-api.
+sam-local-check: venv tool-venvs
+	scripts/sam-local-check.sh
 
 venv: $(STAMP)
 
@@ -82,18 +93,18 @@ lambda-build: venv
 	PATH="$$PWD/$(VENV)/bin:$$PATH" cargo lambda build --release --quiet
 
 bench-model: venv lambda-build
-	cargo build --release --example compare_designs
+	cargo build --release -p compare-designs
 	mkdir -p $(BENCH_DIR)
 	SAMPLES=$(SAMPLES) MODEL_PROFILE=$(MODEL_PROFILE) \
-	  scripts/bench-model.sh $(LAMBDA_BOOTSTRAP) $(BENCH_DIR)/model-$(MODEL_PROFILE)
+	  bench/scripts/bench-model.sh $(LAMBDA_BOOTSTRAP) $(BENCH_DIR)/model-$(MODEL_PROFILE)
 
 bench-cold-start: venv lambda-build
 	mkdir -p $(BENCH_DIR)
-	scripts/with-moto.sh sh -c '$(VENV)/bin/python scripts/cold_start_by_memory.py \
+	scripts/with-moto.sh sh -c '$(VENV)/bin/python bench/scripts/cold_start_by_memory.py \
 	  --bootstrap $(LAMBDA_BOOTSTRAP) --moto "$$MOTO_ENDPOINT" --runs 20' | tee $(BENCH_DIR)/cold-start.txt
 
 bench-cost:
-	$(PYTHON) scripts/cost_model.py --latency $(BENCH_DIR)/model-upper.json \
+	$(PYTHON) bench/scripts/cost_model.py --latency $(BENCH_DIR)/model-upper.json \
 	  --log-bytes $$(sed -n 's/^log bytes written to stdout per warm cancel: //p' $(BENCH_DIR)/cold-start.txt)
 
 clean:

@@ -119,7 +119,7 @@ impl ApiError {
     }
 
     /// A refusal of a well-formed request, worded for the caller.
-    pub fn refused(refusal: Refusal, id: &LifecycleExecutionId) -> Self {
+    pub fn from_refusal(refusal: Refusal, id: &LifecycleExecutionId) -> Self {
         match refusal {
             Refusal::ParameterMismatch => Self::new(
                 ErrorKind::IdempotentParameterMismatch,

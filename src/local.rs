@@ -1,5 +1,5 @@
 //! The plain HTTP server of local mode: the same `Router` as Lambda, behind hyper, with the
-//! bounds of docs/API.md ("Running locally"): header and body deadlines, an idle timeout, a
+//! bounds of docs/API.md ("Running"): header and body deadlines, an idle timeout, a
 //! connection cap, accept errors that back off, and a shutdown deadline.
 
 use std::future::Future;
@@ -16,6 +16,7 @@ use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
 use crate::config::LocalLimits;
+use crate::http::extract::BodyDeadline;
 
 /// Headers one request may carry before hyper refuses it by itself.
 const MAX_HEADERS: usize = 1024;
@@ -44,9 +45,10 @@ pub async fn serve(
         // hyper answers a request over its header count itself (a bare 431); with this many,
         // any request that fits hyper's buffer reaches the service and gets a documented answer.
         .max_headers(MAX_HEADERS);
+    // The body's deadline, read by the cancel body's extractor (Lambda delivers bodies whole).
+    let router = router.layer(axum::Extension(BodyDeadline(limits.body_timeout)));
     let service = TowerToHyperService::new(router);
-    let mut failed_accepts: u64 = 0;
-    let mut last_logged: Option<Instant> = None;
+    let mut accept_errors = AcceptErrors::default();
     tokio::pin!(shutdown);
     loop {
         // At the cap, stop accepting: new connections wait in the listen backlog.
@@ -61,12 +63,7 @@ pub async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(error) => {
-                    failed_accepts += 1;
-                    if last_logged.is_none_or(|at| at.elapsed() >= ACCEPT_LOG_INTERVAL) {
-                        warn!(%error, failed_accepts, "accept failed; backing off");
-                        last_logged = Some(Instant::now());
-                        failed_accepts = 0;
-                    }
+                    accept_errors.log(&error);
                     drop(permit);
                     tokio::select! {
                         () = tokio::time::sleep(ACCEPT_BACKOFF) => {},
@@ -95,5 +92,26 @@ pub async fn serve(
             deadline_ms = limits.shutdown_deadline.as_millis() as u64,
             "requests still in flight at the shutdown deadline; exiting"
         );
+    }
+}
+
+/// Failed accepts (no file descriptors left, say), logged at most once per interval.
+#[derive(Default)]
+struct AcceptErrors {
+    since_logged: u64,
+    last_logged: Option<Instant>,
+}
+
+impl AcceptErrors {
+    fn log(&mut self, error: &std::io::Error) {
+        self.since_logged += 1;
+        if self
+            .last_logged
+            .is_none_or(|at| at.elapsed() >= ACCEPT_LOG_INTERVAL)
+        {
+            warn!(%error, failed_accepts = self.since_logged, "accept failed; backing off");
+            self.last_logged = Some(Instant::now());
+            self.since_logged = 0;
+        }
     }
 }

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use std::io::IsTerminal;
 
-use cancel_lifecycle_execution::config::{Config, RunMode, StoreChoice};
+use cancel_lifecycle_execution::config::{
+    Cli, Command, Config, LogFormat, LogSettings, RunMode, StoreChoice,
+};
 use cancel_lifecycle_execution::http::{App, CANCEL_PATH};
 use cancel_lifecycle_execution::store::dynamodb::client::{client, load_sdk_config};
 use cancel_lifecycle_execution::store::dynamodb::schema;
@@ -15,31 +17,55 @@ use cancel_lifecycle_execution::telemetry::{self, Metrics, MetricsSink};
 use cancel_lifecycle_execution::{lambda, local};
 use tracing::{info, warn};
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let config = match Config::from_env() {
+fn main() -> ExitCode {
+    // Before the runtime starts any thread: `from_process` edits the environment.
+    let cli = match Cli::from_process() {
+        Ok(cli) => cli,
+        // `--help`, `--version`, and a malformed value (named by its variable), as clap says it.
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let config = match Config::resolve(cli.settings) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("cancel-lifecycle-execution: cannot start: {error}");
             return ExitCode::FAILURE;
         }
     };
-    telemetry::init_tracing(&config.log, std::io::stderr().is_terminal());
-    let command = std::env::args().nth(1);
-    let result = match command.as_deref() {
-        Some("create-tables") => create_tables(&config).await,
-        None => run(config).await,
-        Some(other) => Err(format!(
-            "unknown command {other:?}: run with no argument to serve, or `create-tables`"
-        )),
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cancel-lifecycle-execution: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
     };
+    telemetry::init_tracing(&config.log, std::io::stderr().is_terminal());
+    let result = runtime.block_on(async {
+        match cli.command {
+            Some(Command::CreateTables) => create_tables(&config).await,
+            None => run(config.clone()).await,
+        }
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            tracing::error!(%message, "stopped");
-            eprintln!("cancel-lifecycle-execution: {message}");
+            fatal(&config.log, &message);
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A fatal error, said once: as a JSON log line where the log is JSON (Lambda), else on stderr.
+fn fatal(log: &LogSettings, message: &str) {
+    match log.format {
+        LogFormat::Json => tracing::error!(%message, "stopped"),
+        LogFormat::Text => eprintln!("cancel-lifecycle-execution: {message}"),
     }
 }
 
@@ -110,7 +136,7 @@ async fn serve<S: CancelStore>(config: Config, store: S) -> Result<(), String> {
             info!(%address, "listening");
             print_try_command(&config, &address.to_string());
             let limits = config.local_limits;
-            let router = app.with_body_deadline(limits.body_timeout).router();
+            let router = app.router();
             local::serve(router, listener, limits, shutdown).await;
             Ok(())
         }

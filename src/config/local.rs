@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{problem, ConfigError};
+use super::Settings;
 
 /// What one client may hold of the local server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,33 +31,14 @@ impl Default for LocalLimits {
     }
 }
 
-/// The local server's limits; each `LOCAL_*` setting is a positive whole number.
-pub(super) fn limits(var: &impl Fn(&str) -> Option<String>) -> Result<LocalLimits, ConfigError> {
-    let defaults = LocalLimits::default();
-    let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-        match var(name) {
-            None => Ok(default),
-            Some(value) => value
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| problem(name, "must be a positive whole number")),
+impl From<&Settings> for LocalLimits {
+    fn from(settings: &Settings) -> Self {
+        Self {
+            header_timeout: Duration::from_millis(settings.local_header_timeout_ms),
+            body_timeout: Duration::from_millis(settings.local_body_timeout_ms),
+            idle_timeout: Duration::from_millis(settings.local_idle_timeout_ms),
+            max_connections: usize::try_from(settings.local_max_connections).unwrap_or(usize::MAX),
+            shutdown_deadline: Duration::from_millis(settings.local_shutdown_deadline_ms),
         }
-    };
-    let millis = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
-        let default_ms = u64::try_from(default.as_millis()).unwrap_or(u64::MAX);
-        number(name, default_ms).map(Duration::from_millis)
-    };
-    Ok(LocalLimits {
-        header_timeout: millis("LOCAL_HEADER_TIMEOUT_MS", defaults.header_timeout)?,
-        body_timeout: millis("LOCAL_BODY_TIMEOUT_MS", defaults.body_timeout)?,
-        idle_timeout: millis("LOCAL_IDLE_TIMEOUT_MS", defaults.idle_timeout)?,
-        max_connections: usize::try_from(number(
-            "LOCAL_MAX_CONNECTIONS",
-            defaults.max_connections as u64,
-        )?)
-        .unwrap_or(usize::MAX),
-        shutdown_deadline: millis("LOCAL_SHUTDOWN_DEADLINE_MS", defaults.shutdown_deadline)?,
-    })
+    }
 }

@@ -1,4 +1,5 @@
-//! Settings from the environment, parsed once at start; a bad one stops the start with its name.
+//! Settings parsed once at start (`settings`, which `--help` prints), then checked against
+//! each other (`Config::resolve`); a bad one stops the start with its name.
 
 use std::net::SocketAddr;
 
@@ -6,9 +7,11 @@ use crate::domain::AccountId;
 
 mod local;
 mod observe;
+mod settings;
 
 pub use local::LocalLimits;
 pub use observe::{Dimension, LogFormat, LogSettings, MetricsConfig};
+pub use settings::{Cli, Command, Settings};
 
 /// The two DynamoDB table names (`EXECUTIONS_TABLE`, `IDEMPOTENCY_TABLE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,9 +58,13 @@ pub const LOCAL_DEFAULT_ACCOUNT: &str = "123456789012";
 pub const DEFAULT_TTL_SECS: i64 = 86_400;
 pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:3000";
 
-/// A setting that is missing or malformed, named so the operator can fix it.
+/// The longest `IDEMPOTENCY_TTL_SECONDS`: 366 days, so that `expiresAt` stays a plausible
+/// instant in both stores.
+pub const MAX_TTL_SECS: i64 = 31_622_400;
+
+/// A setting that contradicts another or is malformed, named so the operator can fix it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("configuration: {name} {problem}")]
+#[error("{name} {problem}")]
 pub struct ConfigError {
     pub name: &'static str,
     pub problem: String,
@@ -71,135 +78,96 @@ pub(crate) fn problem(name: &'static str, problem: impl Into<String>) -> ConfigE
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Parses the settings from any variable source; empty values count as unset.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let mode = if var("AWS_LAMBDA_RUNTIME_API").is_some() {
+    /// The one place where settings meet: each rule between two of them is here.
+    pub fn resolve(settings: Settings) -> Result<Self, ConfigError> {
+        let mode = if settings.aws_lambda_runtime_api.is_some() {
             RunMode::Lambda
         } else {
             RunMode::Local
         };
-        let tables = || -> Result<TableNames, ConfigError> {
-            let required = |name: &'static str| {
-                var(name).ok_or_else(|| {
-                    problem(
-                        name,
-                        "is not set: name the DynamoDB table (or set STORE=embedded)",
-                    )
-                })
-            };
-            Ok(TableNames {
-                executions: required("EXECUTIONS_TABLE")?,
-                idempotency: required("IDEMPOTENCY_TABLE")?,
-            })
-        };
-        let store = match var("STORE").as_deref() {
-            Some("embedded") => StoreChoice::Embedded,
-            Some("dynamodb") => StoreChoice::DynamoDb(tables()?),
-            Some(other) => {
-                return Err(problem(
-                    "STORE",
-                    format!("is {other:?}: use \"dynamodb\" or \"embedded\""),
-                ))
-            }
-            None if mode == RunMode::Local && var("EXECUTIONS_TABLE").is_none() => {
-                StoreChoice::Embedded
-            }
-            None => StoreChoice::DynamoDb(tables()?),
-        };
-        let default_account = match var("DEFAULT_ACCOUNT_ID") {
-            // Under Lambda with DynamoDB, any event without an identity (an ALB, a function
-            // URL without auth) would act as this account.
-            Some(_) if mode == RunMode::Lambda && store != StoreChoice::Embedded => {
-                return Err(problem(
-                    "DEFAULT_ACCOUNT_ID",
-                    "is set under Lambda with DynamoDB: unauthenticated events would act as \
-                     that account. Unset it (it is for local development and STORE=embedded)",
-                ))
-            }
-            Some(value) => Some(
-                AccountId::try_from(value)
-                    .map_err(|rule| problem("DEFAULT_ACCOUNT_ID", format!("{rule}")))?,
-            ),
-            None if mode == RunMode::Local && store == StoreChoice::Embedded => {
-                AccountId::try_from(LOCAL_DEFAULT_ACCOUNT.to_owned()).ok()
-            }
-            None => None,
-        };
-        let idempotency_ttl_secs = match var("IDEMPOTENCY_TTL_SECONDS") {
-            Some(value) => value
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|secs| *secs > 0)
-                .ok_or_else(|| {
-                    problem(
-                        "IDEMPOTENCY_TTL_SECONDS",
-                        "must be a positive whole number of seconds",
-                    )
-                })?,
-            None => DEFAULT_TTL_SECS,
-        };
-        let listen_addr = var("LISTEN_ADDR")
-            .unwrap_or_else(|| DEFAULT_LISTEN_ADDR.to_owned())
-            .parse::<SocketAddr>()
-            .map_err(|_| {
-                problem(
-                    "LISTEN_ADDR",
-                    "must be an address and port, like 127.0.0.1:3000",
-                )
-            })?;
-        let metrics_on = match var("METRICS").map(|v| v.to_ascii_lowercase()).as_deref() {
-            None => mode == RunMode::Lambda,
-            Some("on" | "true" | "1") => true,
-            Some("off" | "false" | "0") => false,
-            Some(_) => return Err(problem("METRICS", "must be on or off")),
-        };
-        let metrics = if metrics_on {
-            Some(MetricsConfig {
-                namespace: var("METRICS_NAMESPACE")
-                    .unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned()),
-                dimensions: match var("METRICS_DIMENSIONS") {
-                    Some(names) => observe::dimensions(&names)?,
-                    None => Dimension::DEFAULT.to_vec(),
-                },
-            })
-        } else {
-            None
-        };
-        let local_limits = local::limits(&var)?;
-        let level = match (mode, var("AWS_LAMBDA_LOG_LEVEL")) {
-            (RunMode::Lambda, Some(level)) if level.eq_ignore_ascii_case("fatal") => {
-                "error".to_owned()
-            }
-            (RunMode::Lambda, Some(level)) => level.to_ascii_lowercase(),
-            _ => var("RUST_LOG").unwrap_or_else(|| "info".to_owned()),
-        };
-        let log = LogSettings {
-            filter: level,
-            format: match (mode, var("AWS_LAMBDA_LOG_FORMAT")) {
-                (RunMode::Lambda, Some(format)) if format.eq_ignore_ascii_case("text") => {
-                    LogFormat::Text
-                }
-                (RunMode::Lambda, _) => LogFormat::Json,
-                (RunMode::Local, _) => LogFormat::Text,
-            },
-            function_version: var("AWS_LAMBDA_FUNCTION_VERSION"),
+        let store = store(&settings, mode)?;
+        let default_account = default_account(&settings, mode, &store)?;
+        let metrics = match settings.metrics.unwrap_or(mode == RunMode::Lambda) {
+            true => Some(MetricsConfig {
+                namespace: settings.metrics_namespace.clone(),
+                dimensions: observe::dimensions(&settings.metrics_dimensions)?,
+            }),
+            false => None,
         };
         Ok(Self {
             mode,
             store,
             default_account,
-            idempotency_ttl_secs,
-            listen_addr,
-            local_limits,
+            idempotency_ttl_secs: settings.idempotency_ttl_seconds,
+            listen_addr: settings.listen_addr,
+            local_limits: LocalLimits::from(&settings),
             metrics,
-            log,
+            log: observe::log_settings(&settings, mode),
         })
+    }
+}
+
+fn store(settings: &Settings, mode: RunMode) -> Result<StoreChoice, ConfigError> {
+    let executions = settings.executions_table.clone();
+    let idempotency = settings.idempotency_table.clone();
+    let tables = || -> Result<TableNames, ConfigError> {
+        let required = |name: &'static str, value: Option<String>| {
+            value.ok_or_else(|| {
+                problem(
+                    name,
+                    "is not set: name the DynamoDB table (or set STORE=embedded)",
+                )
+            })
+        };
+        Ok(TableNames {
+            executions: required("EXECUTIONS_TABLE", executions.clone())?,
+            idempotency: required("IDEMPOTENCY_TABLE", idempotency.clone())?,
+        })
+    };
+    match settings.store.as_deref() {
+        Some("embedded") => match (&executions, &idempotency) {
+            (None, None) => Ok(StoreChoice::Embedded),
+            (Some(_), _) => Err(problem(
+                "EXECUTIONS_TABLE",
+                "is set with STORE=embedded, which uses no table: unset one of the two",
+            )),
+            (None, Some(_)) => Err(problem(
+                "IDEMPOTENCY_TABLE",
+                "is set with STORE=embedded, which uses no table: unset one of the two",
+            )),
+        },
+        None if mode == RunMode::Local && executions.is_none() => match idempotency {
+            None => Ok(StoreChoice::Embedded),
+            Some(_) => Err(problem(
+                "EXECUTIONS_TABLE",
+                "is not set while IDEMPOTENCY_TABLE is: name both DynamoDB tables, or neither \
+                 for the embedded store",
+            )),
+        },
+        _ => tables().map(StoreChoice::DynamoDb),
+    }
+}
+
+fn default_account(
+    settings: &Settings,
+    mode: RunMode,
+    store: &StoreChoice,
+) -> Result<Option<AccountId>, ConfigError> {
+    match settings.default_account_id.clone() {
+        // Under Lambda with DynamoDB, any event without an identity (an ALB, a function
+        // URL without auth) would act as this account.
+        Some(_) if mode == RunMode::Lambda && *store != StoreChoice::Embedded => Err(problem(
+            "DEFAULT_ACCOUNT_ID",
+            "is set under Lambda with DynamoDB: unauthenticated events would act as \
+             that account. Unset it (it is for local development and STORE=embedded)",
+        )),
+        Some(value) => AccountId::try_from(value)
+            .map(Some)
+            .map_err(|rule| problem("DEFAULT_ACCOUNT_ID", format!("{rule}"))),
+        None if mode == RunMode::Local && *store == StoreChoice::Embedded => {
+            Ok(AccountId::try_from(LOCAL_DEFAULT_ACCOUNT.to_owned()).ok())
+        }
+        None => Ok(None),
     }
 }
 
@@ -209,12 +177,33 @@ mod tests {
 
     use super::*;
 
-    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| {
-            vars.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v).to_owned())
-        })
+    /// The settings as if each `(variable, value)` were in the environment (and nothing else):
+    /// each becomes its `--long` option, a blank one is left out, as `Cli::from_process` does.
+    fn config(vars: &[(&str, &str)]) -> Result<Config, String> {
+        use clap::{CommandFactory, FromArgMatches};
+        let command = Cli::command().mut_args(|argument| argument.env(None::<&str>));
+        let mut argv = vec!["cancel-lifecycle-execution".to_owned()];
+        for (name, value) in vars.iter().filter(|(_, v)| !v.trim().is_empty()) {
+            let long = Cli::command()
+                .get_arguments()
+                .find(|a| a.get_env().is_some_and(|env| env == *name))
+                .and_then(|a| a.get_long().map(str::to_owned))
+                .unwrap_or_else(|| panic!("{name} is no setting"));
+            argv.push(format!("--{long}={value}"));
+        }
+        let matches = command
+            .try_get_matches_from(argv)
+            .map_err(|e| e.to_string())?;
+        let cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
+        Config::resolve(cli.settings).map_err(|e| e.to_string())
+    }
+
+    /// The variable an error names: clap's `<NAME>` for a malformed value, else the first word.
+    fn named(error: &str) -> &str {
+        match (error.find('<'), error.find('>')) {
+            (Some(start), Some(end)) if start < end => &error[start + 1..end],
+            _ => error.split_whitespace().next().unwrap_or_default(),
+        }
     }
 
     fn tables() -> StoreChoice {
@@ -251,9 +240,9 @@ mod tests {
             ("EXECUTIONS_TABLE", "ex"),
         ])
         .unwrap_err();
-        assert_eq!(error.name, "IDEMPOTENCY_TABLE");
+        assert_eq!(named(&error), "IDEMPOTENCY_TABLE");
         let error = config(&[("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")]).unwrap_err();
-        assert_eq!(error.name, "EXECUTIONS_TABLE");
+        assert_eq!(named(&error), "EXECUTIONS_TABLE");
     }
 
     #[test]
@@ -304,7 +293,7 @@ mod tests {
             ("LOCAL_MAX_CONNECTIONS", "0"),
             ("LOCAL_HEADER_TIMEOUT_MS", "soon"),
         ] {
-            assert_eq!(config(&[(name, value)]).unwrap_err().name, name);
+            assert_eq!(named(&config(&[(name, value)]).unwrap_err()), name);
         }
     }
 
@@ -312,7 +301,7 @@ mod tests {
     fn a_dimension_named_twice_or_unknown_is_refused_at_start() {
         for value in ["Outcome,Outcome", "Operation, Operation", "Region"] {
             let error = config(&[("METRICS", "on"), ("METRICS_DIMENSIONS", value)]).unwrap_err();
-            assert_eq!(error.name, "METRICS_DIMENSIONS", "{value}");
+            assert_eq!(named(&error), "METRICS_DIMENSIONS", "{value}");
         }
     }
 
@@ -325,8 +314,8 @@ mod tests {
             ("DEFAULT_ACCOUNT_ID", "123456789012"),
         ])
         .unwrap_err();
-        assert_eq!(error.name, "DEFAULT_ACCOUNT_ID");
-        assert!(error.problem.contains("Unset it"), "{error}");
+        assert_eq!(named(&error), "DEFAULT_ACCOUNT_ID");
+        assert!(error.contains("Unset it"), "{error}");
         let watch = config(&[
             ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"),
             ("STORE", "embedded"),
@@ -373,5 +362,48 @@ mod tests {
         .local_limits;
         assert_eq!(short.header_timeout, Duration::from_millis(250));
         assert_eq!(short.max_connections, 4);
+    }
+
+    #[test]
+    fn settings_that_contradict_each_other_stop_the_start_naming_one_of_them() {
+        for (vars, name) in [
+            (&[("IDEMPOTENCY_TABLE", "tok")][..], "EXECUTIONS_TABLE"),
+            (
+                &[("STORE", "embedded"), ("EXECUTIONS_TABLE", "ex")][..],
+                "EXECUTIONS_TABLE",
+            ),
+            (
+                &[("STORE", "embedded"), ("IDEMPOTENCY_TABLE", "tok")][..],
+                "IDEMPOTENCY_TABLE",
+            ),
+        ] {
+            assert_eq!(named(&config(vars).unwrap_err()), name, "{vars:?}");
+        }
+    }
+
+    #[test]
+    fn a_log_filter_that_does_not_parse_stops_the_start() {
+        for value in ["foo=debugg", "=info", "info,[", "foo=info=debug"] {
+            assert_eq!(
+                named(&config(&[("RUST_LOG", value)]).unwrap_err()),
+                "RUST_LOG",
+                "{value}"
+            );
+        }
+        assert!(config(&[("RUST_LOG", "info,cancel_lifecycle_execution=debug")]).is_ok());
+    }
+
+    #[test]
+    fn the_token_lifetime_is_one_second_to_366_days() {
+        let ttl = |value: &str| config(&[("IDEMPOTENCY_TTL_SECONDS", value)]);
+        assert_eq!(ttl("1").unwrap().idempotency_ttl_secs, 1);
+        assert_eq!(ttl("31622400").unwrap().idempotency_ttl_secs, MAX_TTL_SECS);
+        for value in ["31622401", "9999999999999", "-1"] {
+            assert_eq!(
+                named(&ttl(value).unwrap_err()),
+                "IDEMPOTENCY_TTL_SECONDS",
+                "{value}"
+            );
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Settings of what the service tells its operators: logs and EMF metrics.
 
-use super::{problem, ConfigError};
+use super::{problem, ConfigError, RunMode, Settings};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetricsConfig {
@@ -76,4 +76,29 @@ pub(super) fn dimensions(names: &str) -> Result<Vec<Dimension>, ConfigError> {
         dimensions.push(dimension);
     }
     Ok(dimensions)
+}
+
+/// Under Lambda, Lambda's own log level and format; elsewhere `RUST_LOG` and text.
+pub(super) fn log_settings(settings: &Settings, mode: RunMode) -> LogSettings {
+    let lambda_level = settings.aws_lambda_log_level.clone();
+    let lambda_text = settings
+        .aws_lambda_log_format
+        .as_deref()
+        .is_some_and(|format| format.eq_ignore_ascii_case("text"));
+    let (filter, format) = match mode {
+        RunMode::Lambda => (
+            lambda_level.unwrap_or_else(|| settings.rust_log.clone()),
+            if lambda_text {
+                LogFormat::Text
+            } else {
+                LogFormat::Json
+            },
+        ),
+        RunMode::Local => (settings.rust_log.clone(), LogFormat::Text),
+    };
+    LogSettings {
+        filter,
+        format,
+        function_version: settings.aws_lambda_function_version.clone(),
+    }
 }

@@ -1,5 +1,8 @@
 //! GetLifecycleExecution: where an execution is now, as Image Builder's model shows it.
 
+use serde::Serialize;
+use serde_json::Number;
+
 use super::execution::Execution;
 use super::ids::{AccountId, LifecycleExecutionId};
 
@@ -10,49 +13,71 @@ pub struct GetRequest {
     pub lifecycle_execution_id: LifecycleExecutionId,
 }
 
+/// GetLifecycleExecution's answer, as Image Builder's model names its members.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GetAnswer<'a> {
+    lifecycle_execution: ExecutionView<'a>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExecutionView<'a> {
+    lifecycle_execution_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lifecycle_policy_arn: Option<&'a str>,
+    #[serde(skip_serializing_if = "StateView::is_empty")]
+    state: StateView<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_time: Option<Number>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_time: Option<Number>,
+}
+
+#[derive(Debug, Serialize)]
+struct StateView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+impl StateView<'_> {
+    fn is_empty(&self) -> bool {
+        self.status.is_none() && self.reason.is_none()
+    }
+}
+
 /// The answer to `request`, or `None` when the caller may not see it: a missing execution and
 /// another account's read the same. The caller's own item is shown as it is: a status that is
 /// missing or not a string leaves `state.status` out.
 pub fn answer(request: &GetRequest, item: Option<&Execution>) -> Option<String> {
     let item = item.filter(|i| i.is_owned_by(&request.account_id))?;
-    let mut execution = serde_json::Map::new();
-    execution.insert(
-        "lifecycleExecutionId".to_owned(),
-        request.lifecycle_execution_id.as_str().into(),
-    );
-    if let Some(arn) = &item.lifecycle_policy_arn {
-        execution.insert("lifecyclePolicyArn".to_owned(), arn.as_str().into());
-    }
-    let mut state = serde_json::Map::new();
-    if let Some(status) = item.status.as_ref().and_then(|s| s.shown()) {
-        state.insert("status".to_owned(), status.into());
-    }
-    if let Some(reason) = &item.status_reason {
-        state.insert("reason".to_owned(), reason.as_str().into());
-    }
-    if !state.is_empty() {
-        execution.insert("state".to_owned(), state.into());
-    }
-    for (name, time) in [
-        ("startTime", item.start_time_epoch_secs),
-        ("endTime", item.end_time_epoch_secs),
-    ] {
-        if let Some(secs) = time.and_then(epoch_seconds) {
-            execution.insert(name.to_owned(), secs);
-        }
-    }
-    Some(serde_json::json!({ "lifecycleExecution": execution }).to_string())
+    let view = GetAnswer {
+        lifecycle_execution: ExecutionView {
+            lifecycle_execution_id: request.lifecycle_execution_id.as_str(),
+            lifecycle_policy_arn: item.lifecycle_policy_arn.as_deref(),
+            state: StateView {
+                status: item.status.as_ref().and_then(|s| s.shown()),
+                reason: item.status_reason.as_deref(),
+            },
+            start_time: item.start_time_epoch_secs.and_then(epoch_seconds),
+            end_time: item.end_time_epoch_secs.and_then(epoch_seconds),
+        },
+    };
+    // Only strings and numbers: serializing cannot fail.
+    serde_json::to_string(&view).ok()
 }
 
 /// Epoch seconds as a JSON number: whole seconds print without a fraction.
-fn epoch_seconds(secs: f64) -> Option<serde_json::Value> {
+fn epoch_seconds(secs: f64) -> Option<Number> {
     if !secs.is_finite() {
         return None;
     }
     if secs.fract() == 0.0 && secs.abs() < 1e15 {
         Some((secs as i64).into())
     } else {
-        serde_json::Number::from_f64(secs).map(Into::into)
+        Number::from_f64(secs)
     }
 }
 

@@ -59,6 +59,38 @@ pub fn body_too_slow(deadline: std::time::Duration) -> ApiError {
     ))
 }
 
+/// The whole body, at most [`MAX_BODY_BYTES`], within `deadline` when one is set.
+pub async fn read(
+    body: axum::body::Body,
+    deadline: Option<std::time::Duration>,
+) -> Result<bytes::Bytes, ApiError> {
+    let read = axum::body::to_bytes(body, MAX_BODY_BYTES);
+    let read = match deadline {
+        Some(deadline) => tokio::time::timeout(deadline, read)
+            .await
+            .map_err(|_| body_too_slow(deadline))?,
+        None => read.await,
+    };
+    read.map_err(|error| {
+        if is_length_limit(&error) {
+            body_too_large()
+        } else {
+            ApiError::invalid_request("The request body could not be read.")
+        }
+    })
+}
+
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = current.source();
+    }
+    false
+}
+
 fn body_error(error: &serde_json::Error, body: &[u8]) -> ApiError {
     let starts_as_object = body
         .iter()

@@ -2,6 +2,7 @@
 //! identity, body parsing and rendering live here; no database adapter does.
 
 pub mod body;
+pub mod extract;
 pub mod handlers;
 pub mod identity;
 pub mod query;
@@ -31,7 +32,8 @@ pub const CANCEL_PATH: &str = "/CancelLifecycleExecution";
 pub const GET_PATH: &str = "/GetLifecycleExecution";
 
 /// The most a request may take inside the service; past it, `ServiceUnavailableException`.
-/// Longer than the store's own deadline, shorter than API Gateway's 29 s.
+/// Longer than the store's own deadline (8 s); under Lambda the function's own timeout
+/// (10 s in template.yaml) comes first, so this bounds the local server.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(25);
 
 /// The operation at `path`.
@@ -54,38 +56,35 @@ pub const fn method_of(operation: Operation) -> (MethodFilter, http::Method) {
     }
 }
 
-/// What every handler shares.
-pub struct Shared<S> {
+/// What every handler reads: the store and the settings of the service.
+pub struct AppState<S> {
     pub store: S,
     pub default_account: Option<AccountId>,
     pub idempotency_ttl_secs: i64,
     pub metrics: Option<Metrics>,
-    /// The local server's deadline for a body after its headers; none under Lambda.
-    pub body_deadline: Option<Duration>,
 }
 
 /// The service: a store and its settings, served through [`App::router`]. Not `Clone`: the
 /// routers it makes share it.
 pub struct App<S> {
-    shared: Arc<Shared<S>>,
+    shared: Arc<AppState<S>>,
 }
 
 impl<S: CancelStore> App<S> {
     pub fn new(store: S, default_account: Option<AccountId>) -> Self {
         Self {
-            shared: Arc::new(Shared {
+            shared: Arc::new(AppState {
                 store,
                 default_account,
                 idempotency_ttl_secs: DEFAULT_TTL_SECS,
                 metrics: None,
-                body_deadline: None,
             }),
         }
     }
 
     /// Changes a setting. Settings are made before [`App::router`] shares them; after that,
     /// the routers already made keep the settings they were made with.
-    fn with(mut self, change: impl FnOnce(&mut Shared<S>)) -> Self {
+    fn with(mut self, change: impl FnOnce(&mut AppState<S>)) -> Self {
         match Arc::get_mut(&mut self.shared) {
             Some(shared) => change(shared),
             None => tracing::warn!("an App setting was changed after router(): ignored"),
@@ -100,10 +99,6 @@ impl<S: CancelStore> App<S> {
 
     pub fn with_idempotency_ttl_secs(self, ttl_secs: i64) -> Self {
         self.with(|s| s.idempotency_ttl_secs = ttl_secs)
-    }
-
-    pub fn with_body_deadline(self, deadline: Duration) -> Self {
-        self.with(|s| s.body_deadline = Some(deadline))
     }
 
     pub fn store(&self) -> &S {

@@ -18,7 +18,7 @@ pub static X_AMZN_ERROR_TYPE: HeaderName = HeaderName::from_static("x-amzn-error
 
 /// What a request came to, before rendering.
 #[derive(Debug)]
-pub enum Answer {
+pub enum Reply {
     /// A 200 body, and its outcome for logs and metrics.
     Success {
         body: String,
@@ -31,14 +31,14 @@ pub enum Answer {
     },
 }
 
-impl From<ApiError> for Answer {
+impl From<ApiError> for Reply {
     fn from(error: ApiError) -> Self {
         Self::Failure { error, cause: None }
     }
 }
 
 /// Store failures by kind; their causes stay in the log.
-impl From<StoreError> for Answer {
+impl From<StoreError> for Reply {
     fn from(error: StoreError) -> Self {
         let rendered = match &error {
             StoreError::Throttled(_) => ApiError::throttled(),
@@ -58,7 +58,7 @@ impl From<StoreError> for Answer {
 
 /// What the log line says about who asked for what.
 #[derive(Debug, Clone, Default)]
-pub struct Facts {
+pub struct LogFacts {
     pub account_id: Option<AccountId>,
     pub lifecycle_execution_id: Option<LifecycleExecutionId>,
     pub client_token_sha256: Option<String>,
@@ -68,20 +68,20 @@ pub struct Facts {
 #[derive(Debug, Clone)]
 pub struct Reported {
     pub outcome: RequestOutcome,
-    pub facts: Facts,
+    pub facts: LogFacts,
     pub cause: Option<Arc<str>>,
 }
 
 /// An answer with its facts, rendered by axum.
-pub struct Rendered(pub Answer, pub Facts);
+pub struct Rendered(pub Reply, pub LogFacts);
 
 impl Rendered {
     /// The response, and what the log line reports of it.
     pub fn render(self) -> (Response, Reported) {
-        let Rendered(answer, facts) = self;
-        let (status, error_type, body, outcome, cause) = match answer {
-            Answer::Success { body, outcome } => (StatusCode::OK, None, body, outcome, None),
-            Answer::Failure { error, cause } => (
+        let Rendered(reply, facts) = self;
+        let (status, error_type, body, outcome, cause) = match reply {
+            Reply::Success { body, outcome } => (StatusCode::OK, None, body, outcome, None),
+            Reply::Failure { error, cause } => (
                 error.status(),
                 Some(error.name()),
                 error.body(),
@@ -117,7 +117,26 @@ impl IntoResponse for Rendered {
     }
 }
 
-/// An error with no facts, rendered.
-pub fn error_response(error: ApiError) -> Response {
-    Rendered(error.into(), Facts::default()).into_response()
+/// An error with no facts (a refused caller, a wrong path or method), rendered.
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        Rendered(self.into(), LogFacts::default()).into_response()
+    }
+}
+
+impl ApiError {
+    /// This error, with what the log line says of who asked for what.
+    pub fn logged_with(self, facts: LogFacts) -> Rendered {
+        Rendered(self.into(), facts)
+    }
+}
+
+impl LogFacts {
+    /// What is known once the caller is.
+    pub fn caller(account_id: &AccountId) -> Self {
+        Self {
+            account_id: Some(account_id.clone()),
+            ..Self::default()
+        }
+    }
 }

@@ -9,8 +9,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 
-use super::render::{Answer, Facts, Rendered, Reported, X_AMZN_REQUEST_ID};
-use super::{body, operation_at, Shared};
+use super::render::{LogFacts, Rendered, Reply, Reported, X_AMZN_REQUEST_ID};
+use super::{body, operation_at, AppState};
 use crate::error::ApiError;
 use crate::telemetry::calls::counting;
 use crate::telemetry::RequestSummary;
@@ -20,7 +20,7 @@ use crate::telemetry::RequestSummary;
 pub struct MalformedEvent(pub Arc<str>);
 
 pub async fn summarize<S: Send + Sync + 'static>(
-    State(app): State<Arc<Shared<S>>>,
+    State(app): State<Arc<AppState<S>>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -36,7 +36,7 @@ pub async fn summarize<S: Send + Sync + 'static>(
     let (response, dynamodb_calls) = match malformed {
         Some(MalformedEvent(cause)) => {
             let refusal = ApiError::invalid_request("The request could not be read.");
-            (refused(refusal, &cause).into_response(), 0)
+            (library_failure(refusal, &cause).into_response(), 0)
         }
         None => counting(next.run(request)).await,
     };
@@ -83,16 +83,16 @@ fn reported(mut response: Response) -> (Response, Reported) {
         Some(reported) => (response, reported),
         None => {
             let (error, cause) = library_answer(response.status());
-            refused(error, &cause).render()
+            library_failure(error, &cause).render()
         }
     }
 }
 
-/// `error` with `cause` for the log line.
-fn refused(error: ApiError, cause: &str) -> Rendered {
-    let answer = Answer::Failure {
+/// `error`, refused before any handler ran, with `cause` for the log line.
+fn library_failure(error: ApiError, cause: &str) -> Rendered {
+    let reply = Reply::Failure {
         error,
         cause: Some(cause.to_owned()),
     };
-    Rendered(answer, Facts::default())
+    Rendered(reply, LogFacts::default())
 }

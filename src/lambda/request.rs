@@ -23,7 +23,7 @@ use crate::http::summary::MalformedEvent;
 pub fn into_request(mut payload: LambdaRequest, context: Context) -> http::Request<Body> {
     let request = match make_safe(&mut payload) {
         Ok(route_path) => convert(payload, &route_path),
-        Err(cause) => refused(cause),
+        Err(cause) => unreadable_event(cause),
     };
     request.with_lambda_context(context)
 }
@@ -135,12 +135,12 @@ fn convert(payload: LambdaRequest, route_path: &str) -> http::Request<Body> {
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "the event could not be converted".to_owned());
-            refused(cause)
+            unreadable_event(cause)
         }
     }
 }
 
-fn refused(cause: String) -> http::Request<Body> {
+fn unreadable_event(cause: String) -> http::Request<Body> {
     let mut request = http::Request::new(Body::Empty);
     request
         .extensions_mut()

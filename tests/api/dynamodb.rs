@@ -159,13 +159,13 @@ async fn a_cancel_leaves_the_engines_other_attributes_untouched() {
     assert_eq!(stored.len(), 7);
     let tokens = dynamo.token_items().await;
     assert_eq!(tokens.len(), 1);
-    let created_at = crate::helpers::n(&tokens[0], "createdAt").unwrap();
+    let created_at = crate::helpers::get_n(&tokens[0], "createdAt").unwrap();
     assert_eq!(
-        crate::helpers::n(&tokens[0], "expiresAt"),
+        crate::helpers::get_n(&tokens[0], "expiresAt"),
         Some(created_at + TTL_SECS)
     );
     assert_eq!(
-        crate::helpers::s(&tokens[0], "idempotencyKey").as_deref(),
+        crate::helpers::get_s(&tokens[0], "idempotencyKey").as_deref(),
         Some(format!("CancelLifecycleExecution#{ACCOUNT}#t").as_str())
     );
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::fault::FaultyDynamoDb;
 use crate::helpers::{
-    account, call, cancel_body, client_for, new_id, plain, Answer, Backend, Dynamo, ACCOUNT,
+    account, call, cancel_body, client_for, new_id, plain, Backend, Dynamo, Received, ACCOUNT,
 };
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::dynamodb::client::REQUEST_DEADLINE;
@@ -38,7 +38,7 @@ async fn rig() -> Rig {
 }
 
 impl Rig {
-    async fn cancel(&self) -> Answer {
+    async fn cancel(&self) -> Received {
         call(
             &self.app,
             plain("PUT", PATH, &cancel_body("fault-token", &self.id)),
@@ -60,7 +60,7 @@ impl Rig {
             "{mode}: {answer:?}"
         );
         assert!(
-            !answer.body.contains("secret-table-name"),
+            !answer.body.contains(&self.dynamo.tables.idempotency),
             "{mode}: {answer:?}"
         );
         assert_eq!(

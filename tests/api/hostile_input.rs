@@ -4,7 +4,7 @@
 //! `make test` runs a bounded number of generated cases (`FUZZ_CASES`, default 512). For a long
 //! run: `FUZZ_CASES=200000 cargo test --release --test api hostile_input::`.
 
-use crate::helpers::{account, call, http_v2_event, rest_v1_event, Answer};
+use crate::helpers::{account, call, http_v2_event, rest_v1_event, Received};
 use base64::Engine;
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::embedded::DEMO_EXECUTIONS;
@@ -25,7 +25,7 @@ const DOCUMENTED: [(u16, &str); 8] = [
 const DEMO_ACCOUNT: &str = "123456789012";
 
 /// Every answer: a documented status and name, the JSON error body, the headers.
-fn assert_documented(answer: &Answer, case: &str) {
+fn assert_documented(answer: &Received, case: &str) {
     assert!(
         answer
             .header("x-amzn-RequestId")

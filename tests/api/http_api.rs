@@ -1,4 +1,4 @@
-//! The HTTP edge through `App::handle`: routing, identity, validation and every error shape.
+//! The HTTP edge through `App::router`: routing, identity, validation and every error shape.
 
 use crate::helpers::{
     account, call, cancel_body, event, http_v2_event, new_id, plain, rest_v1_event, ACCOUNT,

@@ -24,7 +24,7 @@ async fn start_server(
     let address = listener.local_addr().unwrap().to_string();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let limits = LocalLimits::default();
-    let router = app.with_body_deadline(limits.body_timeout).router();
+    let router = app.router();
     let server = tokio::spawn(local::serve(router, listener, limits, async {
         let _ = stopped.await;
     }));
@@ -66,7 +66,10 @@ fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
         ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
         ("AWS_REGION", "us-east-1".to_owned()),
         ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            crate::helpers::TEST_SECRET_ACCESS_KEY.to_owned(),
+        ),
         ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
     ]
 }

@@ -87,7 +87,7 @@ async fn conflicts_are_retried_until_the_transaction_goes_through() {
 /// answer and how many attempts were made.
 async fn cancel_always_cancelled_for(
     reasons: [&'static str; 2],
-) -> (crate::helpers::Answer, usize) {
+) -> (crate::helpers::Received, usize) {
     let rule = mock!(Client::transact_write_items)
         .sequence()
         .error(move || cancelled(reasons.iter().map(|code| reason(code)).collect()))

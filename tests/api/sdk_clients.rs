@@ -89,7 +89,7 @@ async fn an_omitted_client_token_is_filled_in_by_the_sdk_and_recorded() {
     assert_eq!(output.lifecycle_execution_id(), Some(id.as_str()));
     let tokens = dynamo.token_items().await;
     assert_eq!(tokens.len(), 1);
-    let key = crate::helpers::s(&tokens[0], "idempotencyKey").unwrap();
+    let key = crate::helpers::get_s(&tokens[0], "idempotencyKey").unwrap();
     let token = key.rsplit('#').next().unwrap();
     assert_eq!(token.len(), 36, "the SDK's token is a UUID: {key}");
 }

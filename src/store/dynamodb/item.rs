@@ -33,11 +33,11 @@ pub mod attr {
     pub const EXPIRES_AT: &str = "expiresAt";
 }
 
-pub fn s(value: impl Into<String>) -> AttributeValue {
+pub fn string_value(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn n(value: i64) -> AttributeValue {
+fn number_value(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
@@ -99,23 +99,23 @@ fn expiry(value: &AttributeValue) -> Option<i64> {
 pub fn token_put(plan: &CancelPlan, table: &str) -> Result<Put, StoreError> {
     Put::builder()
         .table_name(table)
-        .item(attr::IDEMPOTENCY_KEY, s(plan.idempotency_key()))
+        .item(attr::IDEMPOTENCY_KEY, string_value(plan.idempotency_key()))
         .item(
             attr::TOKEN_EXECUTION_ID,
-            s(&plan.token.lifecycle_execution_id),
+            string_value(&plan.token.lifecycle_execution_id),
         )
-        .item(attr::RESPONSE_BODY, s(&plan.token.response_body))
-        .item(attr::CREATED_AT, n(plan.created_at_epoch_secs()))
-        .item(attr::EXPIRES_AT, n(plan.expires_at_epoch_secs))
+        .item(attr::RESPONSE_BODY, string_value(&plan.token.response_body))
+        .item(attr::CREATED_AT, number_value(plan.created_at_epoch_secs()))
+        .item(attr::EXPIRES_AT, number_value(plan.expires_at_epoch_secs))
         .condition_expression(
             "attribute_not_exists(#key) OR NOT attribute_type(#expires, :number) \
              OR #expires < :now OR #expires > :last_expiry",
         )
         .expression_attribute_names("#key", attr::IDEMPOTENCY_KEY)
         .expression_attribute_names("#expires", attr::EXPIRES_AT)
-        .expression_attribute_values(":number", s("N"))
-        .expression_attribute_values(":now", n(plan.now_epoch_secs))
-        .expression_attribute_values(":last_expiry", n(MAX_EXPIRES_AT_EPOCH_SECS))
+        .expression_attribute_values(":number", string_value("N"))
+        .expression_attribute_values(":now", number_value(plan.now_epoch_secs))
+        .expression_attribute_values(":last_expiry", number_value(MAX_EXPIRES_AT_EPOCH_SECS))
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .build()
         .map_err(|e| StoreError::Internal(e.into()))
@@ -131,7 +131,7 @@ pub fn status_update(plan: &CancelPlan, table: &str) -> Result<Update, StoreErro
         .table_name(table)
         .key(
             attr::EXECUTION_ID,
-            s(plan.lifecycle_execution_id().as_str()),
+            string_value(plan.lifecycle_execution_id().as_str()),
         )
         .update_expression("SET #status = :to, #reason = :reason, #requested = :requested")
         .condition_expression(format!(
@@ -142,13 +142,13 @@ pub fn status_update(plan: &CancelPlan, table: &str) -> Result<Update, StoreErro
         .expression_attribute_names("#reason", attr::STATUS_REASON)
         .expression_attribute_names("#requested", attr::CANCEL_REQUESTED_AT)
         .expression_attribute_names("#account", attr::ACCOUNT_ID)
-        .expression_attribute_values(":to", s(change.to.as_str()))
-        .expression_attribute_values(":reason", s(change.reason))
-        .expression_attribute_values(":requested", s(&change.requested_at))
-        .expression_attribute_values(":owner", s(change.owner.as_str()))
+        .expression_attribute_values(":to", string_value(change.to.as_str()))
+        .expression_attribute_values(":reason", string_value(change.reason))
+        .expression_attribute_values(":requested", string_value(&change.requested_at))
+        .expression_attribute_values(":owner", string_value(change.owner.as_str()))
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
     for (placeholder, status) in from.iter().zip(change.from) {
-        update = update.expression_attribute_values(placeholder, s(status.as_str()));
+        update = update.expression_attribute_values(placeholder, string_value(status.as_str()));
     }
     update.build().map_err(|e| StoreError::Internal(e.into()))
 }
@@ -167,8 +167,8 @@ mod tests {
 
     fn token_with_expiry(expires_at: AttributeValue) -> TokenRecord {
         TokenRecord::try_from(&item(&[
-            (attr::TOKEN_EXECUTION_ID, s("lce-x")),
-            (attr::RESPONSE_BODY, s("{}")),
+            (attr::TOKEN_EXECUTION_ID, string_value("lce-x")),
+            (attr::RESPONSE_BODY, string_value("{}")),
             (attr::EXPIRES_AT, expires_at),
         ]))
         .expect("a readable record")
@@ -204,17 +204,17 @@ mod tests {
     #[test]
     fn an_execution_item_is_read_as_found() {
         let found = Execution::from(&item(&[
-            (attr::ACCOUNT_ID, s("111122223333")),
+            (attr::ACCOUNT_ID, string_value("111122223333")),
             (attr::STATUS, AttributeValue::N("3".into())),
             (attr::START_TIME, AttributeValue::N("1700000000".into())),
-            (attr::END_TIME, s("2023-11-14T22:13:20Z")),
+            (attr::END_TIME, string_value("2023-11-14T22:13:20Z")),
         ]));
         assert_eq!(found.status, Some(StoredStatus::NotAString));
         assert_eq!(found.start_time_epoch_secs, Some(1_700_000_000.0));
         assert_eq!(found.end_time_epoch_secs, Some(1_700_000_000.0));
-        let ownerless = Execution::from(&item(&[(attr::ACCOUNT_ID, s("root"))]));
+        let ownerless = Execution::from(&item(&[(attr::ACCOUNT_ID, string_value("root"))]));
         assert_eq!((ownerless.owner, ownerless.status), (None, None));
-        let pending = Execution::from(&item(&[(attr::STATUS, s("PENDING"))]));
+        let pending = Execution::from(&item(&[(attr::STATUS, string_value("PENDING"))]));
         assert_eq!(
             pending.status,
             Some(StoredStatus::Known(ExecutionStatus::Pending))

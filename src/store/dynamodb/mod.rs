@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::Client;
 use tracing::instrument;
 
 use self::client::REQUEST_DEADLINE;
-use self::item::{attr, s};
+use self::item::{attr, string_value};
 use super::{CancelStore, StoreError};
 use crate::config::TableNames;
 use crate::domain::{CancelPlan, Execution, LifecycleExecutionId, Outcome};
@@ -54,7 +54,7 @@ impl CancelStore for DynamoDbStore {
                 .client
                 .get_item()
                 .table_name(&self.tables.executions)
-                .key(attr::EXECUTION_ID, s(id.as_str()))
+                .key(attr::EXECUTION_ID, string_value(id.as_str()))
                 .consistent_read(true)
                 .send()
                 .await

@@ -35,6 +35,15 @@ impl Transient {
     }
 }
 
+/// What one attempt's cancelled transaction came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// The old items decide the request: a replay or a refusal.
+    Decided(Outcome),
+    /// Another attempt may get past this.
+    Retry(Transient),
+}
+
 /// Runs `plan` as one transaction, retrying what may pass on a later attempt.
 pub async fn cancel(
     client: &Client,
@@ -73,8 +82,8 @@ pub async fn cancel(
             },
         };
         match read_cancellation(plan, &reasons)? {
-            Ok(outcome) => return Ok(outcome),
-            Err(transient) => {
+            Attempt::Decided(outcome) => return Ok(outcome),
+            Attempt::Retry(transient) => {
                 warn!(
                     attempt,
                     reason = transient.name(),
@@ -99,13 +108,13 @@ pub async fn cancel(
 pub fn read_cancellation(
     plan: &CancelPlan,
     reasons: &[CancellationReason],
-) -> Result<Result<Outcome, Transient>, StoreError> {
+) -> Result<Attempt, StoreError> {
     let code = |r: &CancellationReason| r.code().unwrap_or("None").to_owned();
     if let Some(throttled) = reasons.iter().map(code).find(|c| is_throttling_code(c)) {
-        return Ok(Err(Transient::Throttled(throttled)));
+        return Ok(Attempt::Retry(Transient::Throttled(throttled)));
     }
     if reasons.iter().any(|r| code(r) == "TransactionConflict") {
-        return Ok(Err(Transient::Conflict));
+        return Ok(Attempt::Retry(Transient::Conflict));
     }
     let [token_reason, execution_reason] = reasons else {
         return Err(StoreError::internal(format!(
@@ -134,7 +143,7 @@ pub fn read_cancellation(
         // if the token does not decide on its own, the items changed under us.
         None | Some("None") => match token {
             Some(ref t) if t.is_live(plan.now_epoch_secs) => None,
-            Some(_) => return Ok(Err(Transient::Conflict)),
+            Some(_) => return Ok(Attempt::Retry(Transient::Conflict)),
             None => {
                 return Err(StoreError::internal(
                     "transaction cancelled without a failed condition",
@@ -150,8 +159,8 @@ pub fn read_cancellation(
     Ok(match plan.decide(token.as_ref(), execution.as_ref())? {
         // The old items met the conditions: they changed between the transaction and its
         // read. Another attempt sees the new state.
-        Outcome::Cancelled { .. } => Err(Transient::Conflict),
-        outcome => Ok(outcome),
+        Outcome::Cancelled { .. } => Attempt::Retry(Transient::Conflict),
+        outcome => Attempt::Decided(outcome),
     })
 }
 
@@ -167,7 +176,7 @@ mod tests {
 
     use super::*;
     use crate::domain::{AccountId, CancelRequest, ClientToken, LifecycleExecutionId, Refusal};
-    use crate::store::dynamodb::item::{attr, s};
+    use crate::store::dynamodb::item::{attr, string_value};
 
     const ID: &str = "lce-11111111-2222-3333-4444-555555555555";
     const NOW: i64 = 1_800_000_000;
@@ -191,11 +200,11 @@ mod tests {
 
     fn token_item(id: &str, expires_at: AttributeValue) -> Vec<(&'static str, AttributeValue)> {
         vec![
-            (attr::IDEMPOTENCY_KEY, s("k")),
-            (attr::TOKEN_EXECUTION_ID, s(id)),
+            (attr::IDEMPOTENCY_KEY, string_value("k")),
+            (attr::TOKEN_EXECUTION_ID, string_value(id)),
             (
                 attr::RESPONSE_BODY,
-                s(format!(r#"{{"lifecycleExecutionId":"{id}"}}"#)),
+                string_value(format!(r#"{{"lifecycleExecutionId":"{id}"}}"#)),
             ),
             (attr::EXPIRES_AT, expires_at),
         ]
@@ -207,13 +216,16 @@ mod tests {
 
     fn read(reasons: &[CancellationReason]) -> Result<Result<Outcome, &'static str>, String> {
         read_cancellation(&plan(), reasons)
-            .map(|r| r.map_err(|t| t.name()))
+            .map(|attempt| match attempt {
+                Attempt::Decided(outcome) => Ok(outcome),
+                Attempt::Retry(transient) => Err(transient.name()),
+            })
             .map_err(|e| e.to_string())
     }
 
     #[test]
     fn a_failed_token_put_for_the_same_id_is_a_replay_whatever_the_update_says() {
-        let damaged = [("accountId", s("111122223333"))];
+        let damaged = [("accountId", string_value("111122223333"))];
         for update in [
             reason("None", &[]),
             reason("ConditionalCheckFailed", &[]),
@@ -262,7 +274,7 @@ mod tests {
 
     #[test]
     fn a_failed_update_of_another_accounts_item_without_a_status_is_not_found() {
-        let foreign = [("accountId", s("444455556666"))];
+        let foreign = [("accountId", string_value("444455556666"))];
         let outcome = read(&[
             reason("None", &[]),
             reason("ConditionalCheckFailed", &foreign),
@@ -273,9 +285,9 @@ mod tests {
     #[test]
     fn a_failed_update_of_a_cancelling_execution_is_in_use() {
         let old = [
-            ("lifecycleExecutionId", s(ID)),
-            ("accountId", s("111122223333")),
-            ("status", s("CANCELLING")),
+            ("lifecycleExecutionId", string_value(ID)),
+            ("accountId", string_value("111122223333")),
+            ("status", string_value("CANCELLING")),
         ];
         let outcome = read(&[reason("None", &[]), reason("ConditionalCheckFailed", &old)]);
         assert_eq!(outcome, Ok(Ok(Outcome::Refused(Refusal::InUse))));
@@ -295,7 +307,10 @@ mod tests {
 
     #[test]
     fn old_items_that_meet_the_conditions_mean_a_race_and_are_retried() {
-        let old = [("accountId", s("111122223333")), ("status", s("PENDING"))];
+        let old = [
+            ("accountId", string_value("111122223333")),
+            ("status", string_value("PENDING")),
+        ];
         assert_eq!(
             read(&[reason("None", &[]), reason("ConditionalCheckFailed", &old)]),
             Ok(Err("TransactionConflict"))
@@ -316,7 +331,7 @@ mod tests {
 
     #[test]
     fn the_callers_own_item_without_a_status_is_corrupt_data() {
-        let own = [("accountId", s("111122223333"))];
+        let own = [("accountId", string_value("111122223333"))];
         let error = read_cancellation(
             &plan(),
             &[reason("None", &[]), reason("ConditionalCheckFailed", &own)],

@@ -46,7 +46,6 @@ pub trait Backend {
         start: i64,
         end: i64,
     );
-    async fn put_token_record(&self, key: &str, execution_id: &str, expires_at: RawExpiry<'_>);
     async fn execution(&self, id: &str) -> Option<SeenExecution>;
     async fn token_record(&self, key: &str) -> Option<TokenRecord>;
     async fn token_record_count(&self) -> usize;
@@ -126,21 +125,6 @@ impl Backend for Embedded {
         self.0.put_execution(id, execution);
     }
 
-    async fn put_token_record(&self, key: &str, execution_id: &str, expires_at: RawExpiry<'_>) {
-        let expires_at_epoch_secs = match expires_at {
-            RawExpiry::Number(n) => n.parse::<i64>().ok(),
-            RawExpiry::Text(_) => None,
-        };
-        self.0.put_token_record(
-            key,
-            TokenRecord {
-                lifecycle_execution_id: execution_id.to_owned(),
-                response_body: success_body(execution_id),
-                expires_at_epoch_secs,
-            },
-        );
-    }
-
     async fn execution(&self, id: &str) -> Option<SeenExecution> {
         self.0.execution(id).map(|e| SeenExecution {
             account_id: e.owner.map(|a| a.as_str().to_owned()).unwrap_or_default(),
@@ -170,6 +154,22 @@ pub struct Dynamo {
 }
 
 impl Dynamo {
+    /// A token record with any expiry, as damaged or foreign data might hold it.
+    pub async fn put_token_record(&self, key: &str, execution_id: &str, expires_at: RawExpiry<'_>) {
+        let expires_at = match expires_at {
+            RawExpiry::Number(n) => AttributeValue::N(n.to_owned()),
+            RawExpiry::Text(t) => text(t),
+        };
+        let item = HashMap::from([
+            ("idempotencyKey".to_owned(), text(key)),
+            ("lifecycleExecutionId".to_owned(), text(execution_id)),
+            ("responseBody".to_owned(), text(&success_body(execution_id))),
+            ("createdAt".to_owned(), AttributeValue::N("0".to_owned())),
+            ("expiresAt".to_owned(), expires_at),
+        ]);
+        self.put_item(&self.tables.idempotency, item).await;
+    }
+
     pub async fn start() -> Self {
         let endpoint = moto_endpoint();
         let tables = unique_tables();
@@ -219,11 +219,11 @@ impl Dynamo {
     }
 }
 
-pub fn s(item: &HashMap<String, AttributeValue>, name: &str) -> Option<String> {
+pub fn get_s(item: &HashMap<String, AttributeValue>, name: &str) -> Option<String> {
     item.get(name).and_then(|v| v.as_s().ok()).cloned()
 }
 
-pub fn n(item: &HashMap<String, AttributeValue>, name: &str) -> Option<i64> {
+pub fn get_n(item: &HashMap<String, AttributeValue>, name: &str) -> Option<i64> {
     item.get(name)
         .and_then(|v| v.as_n().ok())
         .and_then(|v| v.parse().ok())
@@ -282,27 +282,12 @@ impl Backend for Dynamo {
         self.put_item(&self.tables.executions, item).await;
     }
 
-    async fn put_token_record(&self, key: &str, execution_id: &str, expires_at: RawExpiry<'_>) {
-        let expires_at = match expires_at {
-            RawExpiry::Number(n) => AttributeValue::N(n.to_owned()),
-            RawExpiry::Text(t) => text(t),
-        };
-        let item = HashMap::from([
-            ("idempotencyKey".to_owned(), text(key)),
-            ("lifecycleExecutionId".to_owned(), text(execution_id)),
-            ("responseBody".to_owned(), text(&success_body(execution_id))),
-            ("createdAt".to_owned(), AttributeValue::N("0".to_owned())),
-            ("expiresAt".to_owned(), expires_at),
-        ]);
-        self.put_item(&self.tables.idempotency, item).await;
-    }
-
     async fn execution(&self, id: &str) -> Option<SeenExecution> {
         self.execution_item(id).await.map(|item| SeenExecution {
-            account_id: s(&item, "accountId").unwrap_or_default(),
-            status: s(&item, "status").unwrap_or_default(),
-            status_reason: s(&item, "statusReason"),
-            cancel_requested_at: s(&item, "cancelRequestedAt"),
+            account_id: get_s(&item, "accountId").unwrap_or_default(),
+            status: get_s(&item, "status").unwrap_or_default(),
+            status_reason: get_s(&item, "statusReason"),
+            cancel_requested_at: get_s(&item, "cancelRequestedAt"),
         })
     }
 
@@ -318,9 +303,9 @@ impl Backend for Dynamo {
             .expect("reading moto")
             .item?;
         Some(TokenRecord {
-            lifecycle_execution_id: s(&item, "lifecycleExecutionId")?,
-            response_body: s(&item, "responseBody")?,
-            expires_at_epoch_secs: n(&item, "expiresAt"),
+            lifecycle_execution_id: get_s(&item, "lifecycleExecutionId")?,
+            response_body: get_s(&item, "responseBody")?,
+            expires_at_epoch_secs: get_n(&item, "expiresAt"),
         })
     }
 

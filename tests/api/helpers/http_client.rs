@@ -11,13 +11,13 @@ use tower::ServiceExt;
 
 /// What a test reads from a response.
 #[derive(Debug)]
-pub struct Answer {
+pub struct Received {
     pub status: u16,
     pub headers: http::HeaderMap,
     pub body: String,
 }
 
-impl Answer {
+impl Received {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -54,7 +54,7 @@ impl Answer {
 }
 
 /// Runs one request through the app's router, in process, and reads the response.
-pub async fn call<S: CancelStore, B>(app: &App<S>, request: http::Request<B>) -> Answer
+pub async fn call<S: CancelStore, B>(app: &App<S>, request: http::Request<B>) -> Received
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
@@ -71,14 +71,14 @@ where
 }
 
 /// Reads a response whole.
-pub async fn read<B>(response: http::Response<B>) -> Answer
+pub async fn read<B>(response: http::Response<B>) -> Received
 where
     B: http_body::Body,
     B::Error: std::fmt::Debug,
 {
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await.expect("a readable body").to_bytes();
-    Answer {
+    Received {
         status: parts.status.as_u16(),
         headers: parts.headers,
         body: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
@@ -96,7 +96,7 @@ pub fn plain(method: &str, path: &str, body: &str) -> http::Request<Full<Bytes>>
 }
 
 /// One well-formed request over TCP with a library HTTP client (a fresh connection each time).
-pub async fn send(base_url: &str, method: &str, path: &str, body: &str) -> Answer {
+pub async fn send(base_url: &str, method: &str, path: &str, body: &str) -> Received {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let request = http::Request::builder()
         .method(method)
@@ -113,7 +113,7 @@ pub async fn send(base_url: &str, method: &str, path: &str, body: &str) -> Answe
 
 /// One HTTP/1.1 exchange over a raw socket (`Connection: close`), parsed plainly: for bytes a
 /// library client would not send, and for answers it would not accept.
-pub async fn http_exchange(address: &str, method: &str, path: &str, body: &[u8]) -> Answer {
+pub async fn http_exchange(address: &str, method: &str, path: &str, body: &[u8]) -> Received {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(address)
         .await
@@ -151,7 +151,7 @@ pub async fn http_exchange(address: &str, method: &str, path: &str, body: &[u8])
             );
         }
     }
-    Answer {
+    Received {
         status,
         headers,
         body: body.to_owned(),

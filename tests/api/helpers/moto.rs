@@ -8,6 +8,9 @@ use cancel_lifecycle_execution::config::TableNames;
 use cancel_lifecycle_execution::store::dynamodb::calls::CountCalls;
 use cancel_lifecycle_execution::store::dynamodb::client::{retry_config, timeout_config};
 
+/// The secret key of every test client: distinctive, so a log that leaked it would show it.
+pub const TEST_SECRET_ACCESS_KEY: &str = "tEsT-sEcReT-7f3a9c-never-in-a-log";
+
 /// moto's endpoint, started by `make test` (scripts/with-moto.sh).
 pub fn moto_endpoint() -> String {
     match std::env::var("MOTO_ENDPOINT") {
@@ -43,7 +46,13 @@ fn test_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
     aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .credentials_provider(Credentials::new(
+            "test",
+            TEST_SECRET_ACCESS_KEY,
+            None,
+            None,
+            "tests",
+        ))
         .endpoint_url(endpoint)
         // As on the service's own client: per-request counts for the log line.
         .interceptor(CountCalls)

@@ -20,7 +20,7 @@ pub async fn serve_with<S: CancelStore>(
         .await
         .expect("a free port");
     let url = format!("http://{}", listener.local_addr().expect("an address"));
-    let router = app.with_body_deadline(limits.body_timeout).router();
+    let router = app.router();
     tokio::spawn(local::serve(router, listener, limits, shutdown));
     url
 }

@@ -18,7 +18,9 @@ use cancel_lifecycle_execution::domain::{
     CancelPlan, Execution, LifecycleExecutionId, Outcome, TokenRecord,
 };
 use cancel_lifecycle_execution::store::dynamodb::classify::classify;
-use cancel_lifecycle_execution::store::dynamodb::item::{attr, s, status_update, token_put};
+use cancel_lifecycle_execution::store::dynamodb::item::{
+    attr, status_update, string_value, token_put,
+};
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, StoreError};
 
 use crate::standalone;
@@ -31,7 +33,7 @@ impl CancelStore for ThreeCalls {
         let found = client
             .get_item()
             .table_name(&tables.idempotency)
-            .key(attr::IDEMPOTENCY_KEY, s(plan.idempotency_key()))
+            .key(attr::IDEMPOTENCY_KEY, string_value(plan.idempotency_key()))
             .consistent_read(true)
             .send()
             .await
@@ -47,7 +49,7 @@ impl CancelStore for ThreeCalls {
             return match error.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
                     let execution = failed.item().map(Execution::from);
-                    standalone::refused(plan.decide(None, execution.as_ref())?)
+                    standalone::decided(plan.decide(None, execution.as_ref())?)
                 }
                 _ => Err(classify(error)),
             };
@@ -61,7 +63,7 @@ impl CancelStore for ThreeCalls {
             Err(error) => match error.as_service_error() {
                 Some(PutItemError::ConditionalCheckFailedException(failed)) => {
                     let token = failed.item().map(TokenRecord::try_from).transpose()?;
-                    standalone::refused(plan.decide(token.as_ref(), None)?)
+                    standalone::decided(plan.decide(token.as_ref(), None)?)
                 }
                 _ => Err(classify(error)),
             },

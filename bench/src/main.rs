@@ -8,11 +8,12 @@
 //! every design alternate, each on fresh tables, so that drift on the machine falls on all alike.
 //!
 //! ```sh
-//! MOTO_ENDPOINT=... MODEL_ENDPOINT=... cargo run --release --example compare_designs -- \
+//! MOTO_ENDPOINT=... MODEL_ENDPOINT=... cargo run --release -p compare-designs -- \
 //!   [--samples 10000] [--batch 500] [--concurrency 4] [--binary PATH] [--json FILE]
 //! ```
 //! (`make bench-model` starts moto and the model endpoint and passes the built binary.)
 
+mod settings;
 mod standalone;
 mod three_calls;
 mod token_first;
@@ -41,55 +42,13 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+use settings::Settings;
+
 const ACCOUNT: &str = "123456789012";
 const TABLES: (&str, &str) = ("bench-executions", "bench-idempotency");
 const PATHS: [&str; 5] = ["new cancel", "replay", "mismatch", "refusal", "get"];
 
 type HttpClient = hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>;
-
-struct Settings {
-    samples: usize,
-    batch: usize,
-    concurrency: usize,
-    binary: Option<PathBuf>,
-    json: Option<PathBuf>,
-    moto: String,
-    model: String,
-}
-
-fn settings() -> Result<Settings, String> {
-    let env = |name: &str| {
-        std::env::var(name).map_err(|_| format!("{name} is not set (make bench-model sets it)"))
-    };
-    let mut settings = Settings {
-        samples: 10_000,
-        batch: 500,
-        concurrency: 4,
-        binary: None,
-        json: None,
-        moto: env("MOTO_ENDPOINT")?,
-        model: env("MODEL_ENDPOINT")?,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
-        let number = |v: String| v.parse::<usize>().map_err(|e| format!("{v}: {e}"));
-        match flag.as_str() {
-            "--samples" => settings.samples = number(value()?)?,
-            "--batch" => settings.batch = number(value()?)?,
-            "--concurrency" => settings.concurrency = number(value()?)?,
-            "--binary" => settings.binary = Some(value()?.into()),
-            "--json" => settings.json = Some(value()?.into()),
-            other => return Err(format!("unknown argument {other}")),
-        }
-    }
-    if settings.batch == 0 || settings.concurrency == 0 || settings.samples < settings.batch {
-        return Err(
-            "--batch and --concurrency must be positive, --samples at least --batch".into(),
-        );
-    }
-    Ok(settings)
-}
 
 /// Where a design's requests go: its Router in this process, or the real binary over HTTP.
 #[derive(Clone)]
@@ -374,7 +333,7 @@ async fn sdk_client(endpoint: &str) -> Client {
 
 #[tokio::main]
 async fn main() {
-    let settings = settings().unwrap_or_else(|e| {
+    let settings = Settings::parse_checked().unwrap_or_else(|e| {
         eprintln!("compare_designs: {e}");
         std::process::exit(2)
     });

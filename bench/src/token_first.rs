@@ -27,7 +27,9 @@ use cancel_lifecycle_execution::domain::{
     CancelPlan, Execution, LifecycleExecutionId, Outcome, TokenRecord,
 };
 use cancel_lifecycle_execution::store::dynamodb::classify::classify;
-use cancel_lifecycle_execution::store::dynamodb::item::{attr, s, status_update, token_put};
+use cancel_lifecycle_execution::store::dynamodb::item::{
+    attr, status_update, string_value, token_put,
+};
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, StoreError};
 
 use crate::standalone;
@@ -45,11 +47,14 @@ impl TokenFirst {
             .client()
             .delete_item()
             .table_name(&self.0.tables().idempotency)
-            .key(attr::IDEMPOTENCY_KEY, s(plan.idempotency_key()))
+            .key(attr::IDEMPOTENCY_KEY, string_value(plan.idempotency_key()))
             .condition_expression("#id = :id AND #created = :created")
             .expression_attribute_names("#id", attr::TOKEN_EXECUTION_ID)
             .expression_attribute_names("#created", attr::CREATED_AT)
-            .expression_attribute_values(":id", s(plan.lifecycle_execution_id().as_str()))
+            .expression_attribute_values(
+                ":id",
+                string_value(plan.lifecycle_execution_id().as_str()),
+            )
             .expression_attribute_values(
                 ":created",
                 AttributeValue::N(plan.created_at_epoch_secs().to_string()),
@@ -94,7 +99,7 @@ impl CancelStore for TokenFirst {
         let stamped = standalone::update_item(client, update.clone())
             .update_expression(format!("{}, #stamp = :stamp", update.update_expression()))
             .expression_attribute_names("#stamp", STAMP)
-            .expression_attribute_values(":stamp", s(plan.idempotency_key()))
+            .expression_attribute_values(":stamp", string_value(plan.idempotency_key()))
             .send()
             .await;
         let Err(error) = stamped else {
@@ -120,7 +125,7 @@ impl CancelStore for TokenFirst {
         let execution = old.map(Execution::from);
         let outcome = plan.decide(None, execution.as_ref());
         self.forget_token(plan).await?;
-        standalone::refused(outcome?)
+        standalone::decided(outcome?)
     }
 
     async fn get_execution(

@@ -34,10 +34,11 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from lambda_runtime import LAMBDA_VARIABLES, RuntimeApi  # noqa: E402
 from measure_startup import dynamodb  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CGROUP_CPU = Path("/sys/fs/cgroup/cpu")
 FULL_VCPU_MB = 1769
 ACCOUNT = "123456789012"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The latency model run (BENCHMARKS.md, "Latency on DynamoDB's published figures"): moto, the
 # model endpoint in front of it (scripts/fault_dynamodb.py --latency-model), and the harness
-# (examples/compare_designs) with the real bootstrap beside the three designs.
-# Usage: scripts/bench-model.sh BOOTSTRAP OUT_PREFIX   (env: MODEL_PROFILE, SAMPLES, BATCH, CONCURRENCY)
+# (bench/src, `compare_designs`) with the real bootstrap beside the three designs.
+# Usage: bench/scripts/bench-model.sh BOOTSTRAP OUT_PREFIX   (env: MODEL_PROFILE, SAMPLES, BATCH, CONCURRENCY)
 set -euo pipefail
 bootstrap=$1 out=$2
 venv="${VENV:-.venv}"
@@ -20,6 +20,6 @@ for _ in $(seq 1 100); do
 done
 model=$(sed -n 's/^listening on //p' "$log")
 [ -n "$model" ] || { echo "bench-model: the model endpoint did not start: $(cat "$log")" >&2; exit 2; }
-MODEL_ENDPOINT="$model" target/release/examples/compare_designs \
+MODEL_ENDPOINT="$model" target/release/compare_designs \
   --samples "${SAMPLES:-4000}" --batch "${BATCH:-100}" --concurrency "${CONCURRENCY:-1}" \
   --binary "$bootstrap" --json "$out.json" | tee "$out.md"

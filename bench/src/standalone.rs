@@ -36,7 +36,7 @@ pub fn update_item(client: &Client, update: Update) -> UpdateItemFluentBuilder {
 
 /// The outcome of a failed condition. Old items that say "go ahead" mean the item changed
 /// under the call: a conflict, not an answer.
-pub fn refused(outcome: Outcome) -> Result<Outcome, StoreError> {
+pub fn decided(outcome: Outcome) -> Result<Outcome, StoreError> {
     match outcome {
         Outcome::Cancelled { .. } => Err(StoreError::Contention { attempts: 1 }),
         outcome => Ok(outcome),

@@ -1,4 +1,4 @@
-"""The README's boto3 snippet, run against the local service: it must sign for execute-api."""
+"""docs/OPERATIONS.md's boto3 snippet, run against the local service: it must sign for execute-api."""
 import importlib.util
 import pathlib
 import re
@@ -15,8 +15,8 @@ def load_snippet():
     return module
 
 
-def test_the_readme_shows_the_boto3_snippet_exactly_as_tested():
-    readme = (ROOT / "README.md").read_text()
+def test_the_operations_doc_shows_the_boto3_snippet_exactly_as_tested():
+    readme = (ROOT / "docs" / "OPERATIONS.md").read_text()
     assert SNIPPET.read_text().strip() in readme
 
 

@@ -13,7 +13,7 @@ import math
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # US East (N. Virginia), USD. Each with where it was read.
 PRICES = {
