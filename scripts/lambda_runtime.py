@@ -110,13 +110,14 @@ LAMBDA_VARIABLES = {
 
 
 @contextlib.contextmanager
-def running_bootstrap(bootstrap, env, runner=()):
+def running_bootstrap(bootstrap, env, runner=(), stdout=subprocess.DEVNULL):
     """`bootstrap` (run through `runner`, e.g. qemu) under a fresh RuntimeApi with the variables
-    Lambda sets plus `env`; yields (api, process) and stops both afterwards."""
+    Lambda sets plus `env`, its stdout to `stdout` (a file, to read its log lines); yields
+    (api, process) and stops both afterwards."""
     api = RuntimeApi().start()
     full_env = {"PATH": os.environ.get("PATH", ""), **LAMBDA_VARIABLES, **env,
                 "AWS_LAMBDA_RUNTIME_API": api.address}
-    process = subprocess.Popen([*runner, str(bootstrap)], env=full_env, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen([*runner, str(bootstrap)], env=full_env, stdout=stdout,
                                stderr=subprocess.DEVNULL)
     try:
         yield api, process

@@ -5,12 +5,15 @@ use std::process::ExitCode;
 
 use std::io::IsTerminal;
 
+use cancel_lifecycle_execution::config::TableNames;
 use cancel_lifecycle_execution::config::{
     Cli, Command, Config, LogFormat, LogSettings, RunMode, StoreChoice,
 };
 use cancel_lifecycle_execution::http::{App, CANCEL_PATH};
+use cancel_lifecycle_execution::store::dynamodb::check::{check_tables, TableCheck};
 use cancel_lifecycle_execution::store::dynamodb::client::{client, load_sdk_config};
 use cancel_lifecycle_execution::store::dynamodb::schema;
+use cancel_lifecycle_execution::store::dynamodb::REGIONAL_ENDPOINT;
 use cancel_lifecycle_execution::store::embedded::DEMO_EXECUTIONS;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, EmbeddedStore};
 use cancel_lifecycle_execution::telemetry::{self, Metrics, MetricsSink};
@@ -73,8 +76,8 @@ async fn create_tables(config: &Config) -> Result<(), String> {
     let StoreChoice::DynamoDb(tables) = &config.store else {
         return Err("create-tables needs EXECUTIONS_TABLE and IDEMPOTENCY_TABLE".into());
     };
-    let client = client(&load_sdk_config().await);
-    schema::create_tables(&client, tables)
+    let (client, endpoint) = dynamodb_client().await?;
+    schema::create_tables(&client, tables, &endpoint)
         .await
         .map_err(|e| format!("could not create the tables: {e}"))?;
     info!(
@@ -89,9 +92,10 @@ async fn create_tables(config: &Config) -> Result<(), String> {
 async fn run(config: Config) -> Result<(), String> {
     match &config.store {
         StoreChoice::DynamoDb(tables) => {
-            let client = client(&load_sdk_config().await);
-            info!(executions = %tables.executions, idempotency = %tables.idempotency, "DynamoDB store");
-            let store = DynamoDbStore::new(client, tables.clone());
+            let (client, endpoint) = dynamodb_client().await?;
+            info!(executions = %tables.executions, idempotency = %tables.idempotency, %endpoint, "DynamoDB store");
+            startup_check(&client, tables, &endpoint, config.mode).await?;
+            let store = DynamoDbStore::new(client, tables.clone()).with_endpoint(endpoint);
             serve(config, store).await
         }
         StoreChoice::Embedded => {
@@ -106,6 +110,49 @@ async fn run(config: Config) -> Result<(), String> {
                 }
             };
             serve(config, store).await
+        }
+    }
+}
+
+/// The SDK client and the endpoint it sends to; DynamoDB without a region cannot start.
+async fn dynamodb_client() -> Result<(aws_sdk_dynamodb::Client, String), String> {
+    let sdk_config = load_sdk_config().await;
+    let Some(region) = sdk_config.region() else {
+        return Err(
+            "AWS_REGION is not set (nor a region in the AWS config): DynamoDB needs one; \
+                    set AWS_REGION=us-east-1, say"
+                .to_owned(),
+        );
+    };
+    let endpoint = sdk_config
+        .endpoint_url()
+        .map_or_else(|| format!("{REGIONAL_ENDPOINT} of {region}"), str::to_owned);
+    Ok((client(&sdk_config), endpoint))
+}
+
+/// Both tables exist and are keyed as the schema says. A wrong table stops a local start;
+/// under Lambda it is one ERROR line at init and the function answers with the documented
+/// errors. No answer within the bound is a WARN line, and the start goes on.
+async fn startup_check(
+    client: &aws_sdk_dynamodb::Client,
+    tables: &TableNames,
+    endpoint: &str,
+    mode: RunMode,
+) -> Result<(), String> {
+    // For the cold-start benchmark only (BENCHMARKS.md), to measure without the check.
+    if std::env::var_os("BENCH_SKIP_STARTUP_CHECK").is_some() {
+        return Ok(());
+    }
+    match (check_tables(client, tables, endpoint).await, mode) {
+        (Ok(()), _) => Ok(()),
+        (Err(TableCheck::Wrong(problem)), RunMode::Local) => Err(problem),
+        (Err(TableCheck::Wrong(problem)), RunMode::Lambda) => {
+            tracing::error!(%problem, "start-up check: the tables are not as the schema says");
+            Ok(())
+        }
+        (Err(TableCheck::NoAnswer(problem)), _) => {
+            warn!(%problem, "start-up check: no answer; starting anyway");
+            Ok(())
         }
     }
 }

@@ -206,7 +206,7 @@ async fn reset_tables(moto: &Client, tables: &TableNames, batch: usize) {
     for name in [&tables.executions, &tables.idempotency] {
         let _ = moto.delete_table().table_name(name).send().await;
     }
-    schema::create_tables(moto, tables)
+    schema::create_tables(moto, tables, "moto")
         .await
         .expect("creating the tables on moto");
     for chunk in (0..batch).collect::<Vec<_>>().chunks(25) {

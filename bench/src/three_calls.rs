@@ -15,7 +15,7 @@
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use cancel_lifecycle_execution::domain::{
-    CancelPlan, Execution, LifecycleExecutionId, Outcome, TokenRecord,
+    CancelPlan, Execution, LifecycleExecutionId, Outcome, StoredToken,
 };
 use cancel_lifecycle_execution::store::dynamodb::classify::classify;
 use cancel_lifecycle_execution::store::dynamodb::item::{
@@ -37,10 +37,10 @@ impl CancelStore for ThreeCalls {
             .consistent_read(true)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| classify(e, &standalone::CALL))?;
         if let Some(item) = found.item() {
-            let token = TokenRecord::try_from(item)?;
-            if token.is_live(plan.now_epoch_secs) {
+            let token = StoredToken::from(item);
+            if token.decides(plan.now_epoch_secs) {
                 return Ok(plan.decide(Some(&token), None)?);
             }
         }
@@ -51,7 +51,7 @@ impl CancelStore for ThreeCalls {
                     let execution = failed.item().map(Execution::from);
                     standalone::decided(plan.decide(None, execution.as_ref())?)
                 }
-                _ => Err(classify(error)),
+                _ => Err(classify(error, &standalone::CALL)),
             };
         }
         // A crash here leaves the execution cancelled without its token.
@@ -62,10 +62,10 @@ impl CancelStore for ThreeCalls {
             }),
             Err(error) => match error.as_service_error() {
                 Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-                    let token = failed.item().map(TokenRecord::try_from).transpose()?;
+                    let token = failed.item().map(StoredToken::from);
                     standalone::decided(plan.decide(token.as_ref(), None)?)
                 }
-                _ => Err(classify(error)),
+                _ => Err(classify(error, &standalone::CALL)),
             },
         }
     }

@@ -24,7 +24,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use cancel_lifecycle_execution::domain::{
-    CancelPlan, Execution, LifecycleExecutionId, Outcome, TokenRecord,
+    CancelPlan, Execution, LifecycleExecutionId, Outcome, StoredToken,
 };
 use cancel_lifecycle_execution::store::dynamodb::classify::classify;
 use cancel_lifecycle_execution::store::dynamodb::item::{
@@ -71,7 +71,7 @@ impl TokenFirst {
             {
                 Ok(())
             }
-            Err(error) => Err(classify(error)),
+            Err(error) => Err(classify(error, &standalone::CALL)),
         }
     }
 }
@@ -83,15 +83,15 @@ impl CancelStore for TokenFirst {
         if let Err(error) = standalone::put_item(client, put).send().await {
             return match error.as_service_error() {
                 Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-                    match failed.item().map(TokenRecord::try_from).transpose()? {
-                        Some(token) if token.is_live(plan.now_epoch_secs) => {
+                    match failed.item().map(StoredToken::from) {
+                        Some(token) if token.decides(plan.now_epoch_secs) => {
                             Ok(plan.decide(Some(&token), None)?)
                         }
                         // Expired between the condition and now: try again later.
                         _ => Err(StoreError::Contention { attempts: 1 }),
                     }
                 }
-                _ => Err(classify(error)),
+                _ => Err(classify(error, &standalone::CALL)),
             };
         }
         // A crash here leaves a token record without its status change.
@@ -111,7 +111,7 @@ impl CancelStore for TokenFirst {
             error.as_service_error()
         else {
             // Unknown outcome: the token record stays, so a retry replays.
-            return Err(classify(error));
+            return Err(classify(error, &standalone::CALL));
         };
         let old = failed.item();
         let stamp = old

@@ -78,6 +78,39 @@ impl TokenRecord {
     }
 }
 
+/// A token record as a store found it: damaged or foreign data included.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StoredToken {
+    /// `None` when missing or not a string: such a record counts as absent.
+    pub lifecycle_execution_id: Option<String>,
+    /// `None` when missing or not a string: a live record still decides, and a replay answers
+    /// the canonical body.
+    pub response_body: Option<String>,
+    /// `None` when not a number, or past [`MAX_EXPIRES_AT_EPOCH_SECS`]: counts as expired.
+    pub expires_at_epoch_secs: Option<i64>,
+}
+
+impl From<&TokenRecord> for StoredToken {
+    fn from(record: &TokenRecord) -> Self {
+        Self {
+            lifecycle_execution_id: Some(record.lifecycle_execution_id.clone()),
+            response_body: Some(record.response_body.clone()),
+            expires_at_epoch_secs: record.expires_at_epoch_secs,
+        }
+    }
+}
+
+impl StoredToken {
+    /// Whether the record decides the request: live (the rule of [`TokenRecord::is_live`]) and
+    /// naming an execution. The DynamoDB condition counts the same records as absent.
+    pub fn decides(&self, now_epoch_secs: i64) -> bool {
+        self.lifecycle_execution_id.is_some()
+            && self
+                .expires_at_epoch_secs
+                .is_some_and(|expires| expires >= now_epoch_secs)
+    }
+}
+
 /// A cancel's one write, planned from the request, the time and the token TTL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelPlan {
@@ -95,6 +128,11 @@ impl CancelPlan {
         self.request.idempotency_key()
     }
 
+    /// The raw client token: for redacting it, never for logging it.
+    pub fn client_token(&self) -> &str {
+        self.request.client_token.as_str()
+    }
+
     pub fn lifecycle_execution_id(&self) -> &LifecycleExecutionId {
         &self.request.lifecycle_execution_id
     }
@@ -108,19 +146,23 @@ impl CancelPlan {
     /// alone, ownership second, the status last. [`Outcome::Cancelled`] means "apply this plan".
     pub fn decide(
         &self,
-        token: Option<&TokenRecord>,
+        token: Option<&StoredToken>,
         execution: Option<&Execution>,
     ) -> Result<Outcome, Corrupt> {
-        if let Some(token) = token.filter(|t| t.is_live(self.now_epoch_secs)) {
-            return Ok(
-                if token.lifecycle_execution_id == self.lifecycle_execution_id().as_str() {
-                    Outcome::Replayed {
-                        response_body: token.response_body.clone(),
-                    }
-                } else {
-                    Outcome::Refused(Refusal::ParameterMismatch)
-                },
-            );
+        if let Some(token) = token.filter(|t| t.decides(self.now_epoch_secs)) {
+            let same_id = token.lifecycle_execution_id.as_deref()
+                == Some(self.lifecycle_execution_id().as_str());
+            return Ok(if same_id {
+                Outcome::Replayed {
+                    // A record without its body replays the body this id always gets.
+                    response_body: token
+                        .response_body
+                        .clone()
+                        .unwrap_or_else(|| self.token.response_body.clone()),
+                }
+            } else {
+                Outcome::Refused(Refusal::ParameterMismatch)
+            });
         }
         // Another account's item reads as missing, whatever else it holds.
         let Some(execution) = execution.filter(|e| e.is_owned_by(&self.change.owner)) else {
@@ -268,7 +310,7 @@ mod tests {
         found.extend(damaged_statuses().map(|s| Some(execution(ACCOUNT, s))));
         for execution in found {
             assert_eq!(
-                plan().decide(Some(&stored), execution.as_ref()),
+                plan().decide(Some(&StoredToken::from(&stored)), execution.as_ref()),
                 Ok(Outcome::Replayed {
                     response_body: stored.response_body.clone()
                 }),
@@ -284,7 +326,7 @@ mod tests {
         found.extend(damaged_statuses().map(|s| Some(execution(ACCOUNT, s))));
         for execution in found {
             assert_eq!(
-                plan().decide(Some(&stored), execution.as_ref()),
+                plan().decide(Some(&StoredToken::from(&stored)), execution.as_ref()),
                 Ok(Outcome::Refused(Refusal::ParameterMismatch)),
                 "{execution:?}"
             );
@@ -296,7 +338,7 @@ mod tests {
         let found = known(ACCOUNT, ExecutionStatus::InProgress);
         for stored in [token(OTHER_ID, Some(NOW - 1)), token(OTHER_ID, None)] {
             assert!(matches!(
-                plan().decide(Some(&stored), Some(&found)),
+                plan().decide(Some(&StoredToken::from(&stored)), Some(&found)),
                 Ok(Outcome::Cancelled { .. })
             ));
         }
@@ -371,6 +413,42 @@ mod tests {
         assert_eq!(
             found.cancel_requested_at.as_deref(),
             Some("2027-01-15T08:00:00Z")
+        );
+    }
+
+    fn damaged(id: Option<&str>, body: Option<&str>) -> StoredToken {
+        StoredToken {
+            lifecycle_execution_id: id.map(str::to_owned),
+            response_body: body.map(str::to_owned),
+            expires_at_epoch_secs: Some(plan().now_epoch_secs + 60),
+        }
+    }
+
+    #[test]
+    fn a_live_record_without_its_body_replays_the_canonical_body_for_the_same_id() {
+        let outcome = plan().decide(Some(&damaged(Some(ID), None)), None);
+        assert_eq!(
+            outcome,
+            Ok(Outcome::Replayed {
+                response_body: format!(r#"{{"lifecycleExecutionId":"{ID}"}}"#)
+            })
+        );
+    }
+
+    #[test]
+    fn a_live_record_without_its_body_is_a_mismatch_for_another_id() {
+        let other = "lce-99999999-2222-3333-4444-555555555555";
+        let outcome = plan().decide(Some(&damaged(Some(other), None)), None);
+        assert_eq!(outcome, Ok(Outcome::Refused(Refusal::ParameterMismatch)));
+    }
+
+    #[test]
+    fn a_record_without_an_execution_id_counts_as_absent() {
+        let own = known(ACCOUNT, ExecutionStatus::Pending);
+        let outcome = plan().decide(Some(&damaged(None, Some("{}"))), Some(&own));
+        assert!(
+            matches!(outcome, Ok(Outcome::Cancelled { .. })),
+            "{outcome:?}"
         );
     }
 }

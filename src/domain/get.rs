@@ -61,12 +61,34 @@ pub fn answer(request: &GetRequest, item: Option<&Execution>) -> Option<String> 
                 status: item.status.as_ref().and_then(|s| s.shown()),
                 reason: item.status_reason.as_deref(),
             },
-            start_time: item.start_time_epoch_secs.and_then(epoch_seconds),
-            end_time: item.end_time_epoch_secs.and_then(epoch_seconds),
+            start_time: item
+                .start_time_epoch_secs
+                .and_then(|secs| plausible_instant("startTime", secs)),
+            end_time: item
+                .end_time_epoch_secs
+                .and_then(|secs| plausible_instant("endTime", secs)),
         },
     };
     // Only strings and numbers: serializing cannot fail.
     serde_json::to_string(&view).ok()
+}
+
+/// 9999-12-31T23:59:59Z: the last instant every AWS SDK's timestamp parser accepts.
+pub const LAST_PLAUSIBLE_EPOCH_SECS: f64 = 253_402_300_799.0;
+
+/// Epoch seconds as a JSON number, or `None` (logged as damaged data) for a value that is no
+/// plausible instant: negative, past 9999-12-31, or epoch milliseconds mistaken for seconds
+/// (which lands past that year). An SDK that cannot parse a member fails the whole answer.
+fn plausible_instant(member: &'static str, secs: f64) -> Option<Number> {
+    if !(0.0..=LAST_PLAUSIBLE_EPOCH_SECS).contains(&secs) {
+        tracing::warn!(
+            member,
+            value = secs,
+            "damaged data: a timestamp that is no plausible instant, left out"
+        );
+        return None;
+    }
+    epoch_seconds(secs)
 }
 
 /// Epoch seconds as a JSON number: whole seconds print without a fraction.
@@ -168,5 +190,39 @@ mod tests {
             answer(&request("111122223333"), Some(&Execution::default())),
             None
         );
+    }
+
+    #[test]
+    fn timestamps_that_are_no_plausible_instant_are_left_out() {
+        for secs in [
+            1_764_460_800_000.0,
+            1e125,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            253_402_300_800.0,
+        ] {
+            let item = Execution {
+                start_time_epoch_secs: Some(secs),
+                end_time_epoch_secs: Some(1_700_000_000.0),
+                ..item()
+            };
+            let body = answer(&request("111122223333"), Some(&item)).unwrap();
+            let shown: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert!(
+                shown["lifecycleExecution"].get("startTime").is_none(),
+                "{secs}: {body}"
+            );
+            assert_eq!(
+                shown["lifecycleExecution"]["endTime"], 1_700_000_000,
+                "{secs}"
+            );
+        }
+        let last = Execution {
+            start_time_epoch_secs: Some(LAST_PLAUSIBLE_EPOCH_SECS),
+            ..item()
+        };
+        let body = answer(&request("111122223333"), Some(&last)).unwrap();
+        assert!(body.contains(r#""startTime":253402300799"#), "{body}");
     }
 }

@@ -9,7 +9,8 @@ use crate::error::{ApiError, ErrorKind};
 
 /// The caller's account from an IAM-authenticated request context (docs/API.md, "Identity"):
 /// REST APIs carry it in `identity.accountId`, HTTP APIs and function URLs in
-/// `authorizer.iam.accountId`. `Ok(None)` means the request carries no identity at all.
+/// `authorizer.iam.accountId`. `Ok(None)` means the request carries no identity at all (the
+/// member is absent or null); an empty one is malformed.
 pub fn caller_account(extensions: &Extensions) -> Result<Option<AccountId>, ApiError> {
     let account = match extensions.request_context_ref() {
         Some(RequestContext::ApiGatewayV1(context)) => context.identity.account_id.as_deref(),
@@ -20,13 +21,21 @@ pub fn caller_account(extensions: &Extensions) -> Result<Option<AccountId>, ApiE
             .and_then(|iam| iam.account_id.as_deref()),
         _ => None,
     };
-    match account.filter(|a| !a.is_empty()) {
+    match account {
         None => Ok(None),
-        // An identity that is there but malformed must not fall back to a default account.
+        // An identity that is there but empty, blank or malformed is not "no identity": it
+        // must not fall back to a default account.
         Some(account) => AccountId::try_from(account.to_owned())
             .map(Some)
-            .map_err(|_| forbidden()),
+            .map_err(|_| malformed_identity()),
     }
+}
+
+fn malformed_identity() -> ApiError {
+    ApiError::new(
+        ErrorKind::Forbidden,
+        "The request's caller identity is not a valid AWS account: sign it with AWS Signature Version 4.",
+    )
 }
 
 pub fn forbidden() -> ApiError {

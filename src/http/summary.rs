@@ -13,7 +13,8 @@ use super::render::{LogFacts, Rendered, Reply, Reported, X_AMZN_REQUEST_ID};
 use super::{body, operation_at, AppState};
 use crate::error::ApiError;
 use crate::telemetry::calls::counting;
-use crate::telemetry::RequestSummary;
+use crate::telemetry::{take_cold_start, LambdaFacts, RequestSummary};
+use lambda_http::RequestExt;
 
 /// A Lambda event that could not be turned into a request; it is refused before any handler.
 #[derive(Debug, Clone)]
@@ -33,6 +34,12 @@ pub async fn summarize<S: Send + Sync + 'static>(
         .unwrap_or_default()
         .to_owned();
     let malformed = request.extensions().get::<MalformedEvent>().cloned();
+    // Under Lambda, the invocation's own ids (a local request has no Lambda context).
+    let invocation = request
+        .extensions()
+        .lambda_context_ref()
+        .map(|context| (context.request_id.clone(), context.xray_trace_id.clone()));
+    let cold_start = invocation.as_ref().map(|_| take_cold_start());
     let (response, dynamodb_calls) = match malformed {
         Some(MalformedEvent(cause)) => {
             let refusal = ApiError::invalid_request("The request could not be read.");
@@ -53,6 +60,11 @@ pub async fn summarize<S: Send + Sync + 'static>(
         duration: started.elapsed(),
         dynamodb_calls,
         cause: reported.cause.as_deref(),
+        lambda: invocation.as_ref().map(|(request_id, trace)| LambdaFacts {
+            function_request_id: request_id,
+            xray_trace_id: trace.as_deref(),
+            cold_start: cold_start.unwrap_or(false),
+        }),
     };
     summary.log();
     if let Some(metrics) = &app.metrics {

@@ -6,7 +6,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::{CancelStore, StoreError};
 use crate::domain::{
-    AccountId, CancelPlan, Execution, ExecutionStatus, LifecycleExecutionId, Outcome, TokenRecord,
+    AccountId, CancelPlan, Execution, ExecutionStatus, LifecycleExecutionId, Outcome, StoredToken,
+    TokenRecord,
 };
 
 #[derive(Default)]
@@ -67,7 +68,8 @@ impl CancelStore for EmbeddedStore {
         let Tables { executions, tokens } = &mut *tables;
         let key = plan.idempotency_key();
         let id = plan.lifecycle_execution_id().as_str();
-        let outcome = plan.decide(tokens.get(&key), executions.get(id))?;
+        let found = tokens.get(&key).map(StoredToken::from);
+        let outcome = plan.decide(found.as_ref(), executions.get(id))?;
         if let Outcome::Cancelled { .. } = outcome {
             if let Some(execution) = executions.get_mut(id) {
                 execution.apply(&plan.change);

@@ -75,8 +75,15 @@ impl Metrics {
             "Latency": millis(summary.duration),
             "DynamoDBCalls": summary.dynamodb_calls,
             "StatusCode": summary.status,
-            "requestId": summary.request_id,
+            "request_id": summary.request_id,
         });
+        if let Some(lambda) = summary.lambda {
+            document["function_request_id"] = lambda.function_request_id.into();
+            if let Some(trace) = lambda.xray_trace_id {
+                document["xray_trace_id"] = trace.into();
+            }
+            document["cold_start"] = lambda.cold_start.into();
+        }
         if self.dimensions.contains(&Dimension::FunctionVersion) {
             document[Dimension::FunctionVersion.name()] = self.function_version.as_str().into();
         }
@@ -130,6 +137,7 @@ mod tests {
             duration: Duration::from_micros(1500),
             dynamodb_calls: 1,
             cause: None,
+            lambda: None,
         };
         metrics.document(&summary, 0)
     }

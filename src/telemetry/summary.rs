@@ -1,5 +1,6 @@
 //! The one summary log line of every request.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -54,6 +55,27 @@ pub struct RequestSummary<'a> {
     pub dynamodb_calls: u32,
     /// The underlying cause of a 5xx (never sent to the caller).
     pub cause: Option<&'a str>,
+    /// Under Lambda: the invocation's facts, to join the line with Lambda's REPORT line and
+    /// the trace.
+    pub lambda: Option<LambdaFacts<'a>>,
+}
+
+/// What Lambda says of one invocation, under the key names Powertools for AWS Lambda's Logger
+/// uses for the same facts (`function_request_id`, `xray_trace_id`, `cold_start`).
+#[derive(Debug, Clone, Copy)]
+pub struct LambdaFacts<'a> {
+    /// Lambda's request id (the one its REPORT line carries), not API Gateway's.
+    pub function_request_id: &'a str,
+    pub xray_trace_id: Option<&'a str>,
+    /// Whether this is the process's first invocation.
+    pub cold_start: bool,
+}
+
+static FIRST_INVOCATION_SEEN: AtomicBool = AtomicBool::new(false);
+
+/// True for the first invocation this process answers, false ever after.
+pub fn take_cold_start() -> bool {
+    !FIRST_INVOCATION_SEEN.swap(true, Ordering::Relaxed)
 }
 
 /// The name the log line gives a request whose path names no operation.
@@ -93,6 +115,9 @@ impl RequestSummary<'_> {
                     duration_ms = millis(self.duration),
                     dynamodb_calls = self.dynamodb_calls,
                     cause = self.cause,
+                    function_request_id = self.lambda.map(|l| l.function_request_id),
+                    xray_trace_id = self.lambda.and_then(|l| l.xray_trace_id),
+                    cold_start = self.lambda.map(|l| l.cold_start),
                     "request"
                 )
             };

@@ -175,10 +175,10 @@ async fn create_tables_enables_ttl_and_is_a_no_op_the_second_time() {
     let client = client_for(&crate::helpers::moto_endpoint());
     let tables = unique_tables();
 
-    create_tables(&client, &tables)
+    create_tables(&client, &tables, "moto")
         .await
         .expect("first run creates");
-    create_tables(&client, &tables)
+    create_tables(&client, &tables, "moto")
         .await
         .expect("second run is a no-op");
 

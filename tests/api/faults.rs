@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::helpers::fault::FaultyDynamoDb;
+use crate::helpers::logs::{capture_on_this_thread, stop_capture, summary_line, Buffer};
 use crate::helpers::{
     account, call, cancel_body, client_for, new_id, plain, Backend, Dynamo, Received, ACCOUNT,
 };
@@ -26,7 +27,7 @@ async fn rig() -> Rig {
     let dynamo = Dynamo::start().await;
     let faulty = FaultyDynamoDb::start();
     let client = client_for(&faulty.endpoint);
-    let store = DynamoDbStore::new(client, dynamo.tables.clone());
+    let store = DynamoDbStore::new(client, dynamo.tables.clone()).with_endpoint(&faulty.endpoint);
     let id = new_id();
     dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
     Rig {
@@ -47,12 +48,22 @@ impl Rig {
     }
 
     /// Under `mode`, the answer is `error`; nothing was written; after the fault, the same
-    /// request succeeds and writes exactly one token and one status change.
-    async fn assert_fault(&self, mode: &str, status: u16, error: &str) -> Duration {
+    /// request succeeds and writes exactly one token and one status change. Returns how long
+    /// the faulty request took and the `cause` its summary line gave.
+    async fn assert_fault(&self, mode: &str, status: u16, error: &str) -> Fault {
         self.faulty.set(mode).await;
+        let logs = Buffer::default();
+        capture_on_this_thread(&logs);
         let started = Instant::now();
         let answer = self.cancel().await;
         let took = started.elapsed();
+        stop_capture();
+        let line = summary_line(&logs);
+        let cause = line["cause"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            !logs.text().contains("fault-token"),
+            "{mode}: the raw token is logged"
+        );
         assert_eq!(answer.status, status, "{mode}: {answer:?}");
         assert_eq!(answer.header("x-amzn-ErrorType"), Some(error), "{mode}");
         assert!(
@@ -61,6 +72,10 @@ impl Rig {
         );
         assert!(
             !answer.body.contains(&self.dynamo.tables.idempotency),
+            "{mode}: {answer:?}"
+        );
+        assert!(
+            !answer.body.contains("secret-table-name"),
             "{mode}: {answer:?}"
         );
         assert_eq!(
@@ -81,7 +96,26 @@ impl Rig {
             self.dynamo.execution(&self.id).await.unwrap().status,
             "CANCELLING"
         );
-        took
+        Fault { took, cause }
+    }
+}
+
+/// What a faulty request came to, for the operator.
+struct Fault {
+    took: Duration,
+    cause: String,
+}
+
+impl Fault {
+    /// The cause names every one of `parts`.
+    fn names(&self, parts: &[&str]) {
+        for part in parts {
+            assert!(
+                self.cause.contains(part),
+                "the cause {:?} does not name {part:?}",
+                self.cause
+            );
+        }
     }
 }
 
@@ -90,7 +124,13 @@ async fn throttling_exception_is_call_rate_limit_exceeded() {
     rig()
         .await
         .assert_fault("throttling", 429, "CallRateLimitExceededException")
-        .await;
+        .await
+        .names(&[
+            "TransactWriteItems",
+            "ThrottlingException",
+            "Rate of requests",
+            "DynamoDB request id FAULT",
+        ]);
 }
 
 #[tokio::test]
@@ -102,7 +142,11 @@ async fn provisioned_throughput_exceeded_is_call_rate_limit_exceeded() {
             429,
             "CallRateLimitExceededException",
         )
-        .await;
+        .await
+        .names(&[
+            "TransactWriteItems",
+            "ProvisionedThroughputExceededException",
+        ]);
 }
 
 #[tokio::test]
@@ -114,7 +158,8 @@ async fn a_throttling_error_inside_the_transaction_is_call_rate_limit_exceeded()
             429,
             "CallRateLimitExceededException",
         )
-        .await;
+        .await
+        .names(&["ThrottlingError inside the transaction"]);
 }
 
 #[tokio::test]
@@ -122,7 +167,8 @@ async fn an_internal_server_error_from_dynamodb_is_service_unavailable() {
     rig()
         .await
         .assert_fault("internal-error", 503, "ServiceUnavailableException")
-        .await;
+        .await
+        .names(&["TransactWriteItems", "InternalServerError", "HTTP 500"]);
 }
 
 #[tokio::test]
@@ -130,7 +176,8 @@ async fn a_503_from_dynamodb_is_service_unavailable() {
     rig()
         .await
         .assert_fault("service-unavailable", 503, "ServiceUnavailableException")
-        .await;
+        .await
+        .names(&["TransactWriteItems", "ServiceUnavailable", "HTTP 503"]);
 }
 
 #[tokio::test]
@@ -138,7 +185,12 @@ async fn access_denied_is_a_service_exception_that_names_nothing_internal() {
     rig()
         .await
         .assert_fault("access-denied", 500, "ServiceException")
-        .await;
+        .await
+        .names(&[
+            "TransactWriteItems",
+            "AccessDeniedException",
+            "not authorized",
+        ]);
 }
 
 #[tokio::test]
@@ -146,20 +198,32 @@ async fn a_missing_table_is_a_service_exception_that_names_nothing_internal() {
     rig()
         .await
         .assert_fault("missing-table", 500, "ServiceException")
-        .await;
+        .await
+        .names(&[
+            "TransactWriteItems",
+            "ResourceNotFoundException",
+            "Requested resource not found",
+        ]);
 }
 
 #[tokio::test]
 async fn a_dynamodb_that_never_answers_gives_503_within_the_cancel_deadline() {
-    let took = rig()
-        .await
+    let rig = rig().await;
+    let fault = rig
         .assert_fault("silent", 503, "ServiceUnavailableException")
         .await;
 
+    fault.names(&[
+        "TransactWriteItems",
+        "no answer from",
+        &rig.faulty.endpoint,
+        "timed out",
+    ]);
     // A bound the service promises (its own deadline), not a speed target.
     assert!(
-        took <= REQUEST_DEADLINE + Duration::from_secs(2),
-        "took {took:?}"
+        fault.took <= REQUEST_DEADLINE + Duration::from_secs(2),
+        "took {:?}",
+        fault.took
     );
 }
 
@@ -173,12 +237,13 @@ async fn a_refused_connection_gives_503_and_the_next_request_succeeds_once_dynam
         .local_addr()
         .unwrap()
         .port();
-    let down = DynamoDbStore::new(
-        client_for(&format!("http://127.0.0.1:{closed_port}")),
-        dynamo.tables.clone(),
-    );
+    let endpoint = format!("http://127.0.0.1:{closed_port}");
+    let down =
+        DynamoDbStore::new(client_for(&endpoint), dynamo.tables.clone()).with_endpoint(&endpoint);
     let body = cancel_body("refused", &id);
 
+    let logs = Buffer::default();
+    capture_on_this_thread(&logs);
     let started = Instant::now();
     let answer = call(
         &App::new(down, Some(account(ACCOUNT))),
@@ -186,6 +251,20 @@ async fn a_refused_connection_gives_503_and_the_next_request_succeeds_once_dynam
     )
     .await;
     let took = started.elapsed();
+    stop_capture();
+    Fault {
+        took,
+        cause: summary_line(&logs)["cause"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+    .names(&[
+        "TransactWriteItems",
+        "no answer from",
+        &endpoint,
+        "connection failed",
+    ]);
 
     assert_eq!(
         answer.header("x-amzn-ErrorType"),

@@ -307,18 +307,28 @@ async fn http_api_and_function_url_events_are_served_for_the_iam_caller() {
 }
 
 #[tokio::test]
-async fn a_malformed_caller_account_is_forbidden_even_with_a_default_account() {
+async fn an_empty_blank_or_malformed_caller_account_is_forbidden_even_with_a_default_account() {
     let app = app();
     let id = seed(&app, ACCOUNT, "PENDING");
 
-    let answer = call(
-        &app,
-        event(&rest_v1_event("PUT", &cancel_body("t", &id), Some("12345"))),
-    )
-    .await;
+    for malformed in ["12345", "", "   ", "12345678901a"] {
+        let answer = call(
+            &app,
+            event(&rest_v1_event(
+                "PUT",
+                &cancel_body("t", &id),
+                Some(malformed),
+            )),
+        )
+        .await;
 
-    assert_eq!(answer.status, 403);
-    assert_eq!(crate::helpers::embedded_status(app.store(), &id), "PENDING");
+        assert_eq!(answer.status, 403, "{malformed:?}");
+        assert_eq!(
+            answer.header("x-amzn-ErrorType"),
+            Some("ForbiddenException")
+        );
+        assert_eq!(crate::helpers::embedded_status(app.store(), &id), "PENDING");
+    }
 }
 
 #[tokio::test]

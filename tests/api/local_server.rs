@@ -293,3 +293,169 @@ async fn at_every_log_level_neither_the_client_token_nor_the_access_key_id_is_lo
         let _ = std::fs::remove_file(&log);
     }
 }
+
+/// The binary with `args`, `vars` and nothing else in its environment: its exit status and stderr.
+fn run_binary(args: &[&str], vars: &[(&str, String)]) -> (bool, String) {
+    let output = Command::new(BINARY)
+        .args(args)
+        .env_clear()
+        .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("the binary runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn with_tables(
+    vars: Vec<(&'static str, String)>,
+    tables: &cancel_lifecycle_execution::config::TableNames,
+) -> Vec<(&'static str, String)> {
+    let mut vars = vars;
+    vars.push(("EXECUTIONS_TABLE", tables.executions.clone()));
+    vars.push(("IDEMPOTENCY_TABLE", tables.idempotency.clone()));
+    vars.push(("LISTEN_ADDR", "127.0.0.1:0".to_owned()));
+    vars
+}
+
+/// A table on moto keyed on `id`, not on the schema's key.
+async fn create_mis_keyed_table(name: &str) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    crate::helpers::admin_client(&crate::helpers::moto_endpoint())
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+#[test]
+fn a_local_start_against_a_missing_table_stops_naming_the_table_and_the_fix() {
+    let tables = unique_tables();
+    let vars = with_tables(aws_env(&crate::helpers::moto_endpoint()), &tables);
+
+    let (started, stderr) = run_binary(&[], &vars);
+
+    assert!(!started, "{stderr}");
+    assert_eq!(
+        stderr.matches("cancel-lifecycle-execution:").count(),
+        1,
+        "said once: {stderr}"
+    );
+    assert!(stderr.contains(&tables.executions), "{stderr}");
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(stderr.contains("create-tables"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_table_keyed_otherwise_stops_the_local_start_and_create_tables_naming_both_keys() {
+    let tables = unique_tables();
+    create_mis_keyed_table(&tables.executions).await;
+    let vars = with_tables(aws_env(&crate::helpers::moto_endpoint()), &tables);
+
+    for args in [&[][..], &["create-tables"][..]] {
+        let (succeeded, stderr) = run_binary(args, &vars);
+
+        assert!(!succeeded, "{args:?}: {stderr}");
+        assert!(stderr.contains(&tables.executions), "{args:?}: {stderr}");
+        assert!(stderr.contains("id (HASH)"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("lifecycleExecutionId (HASH)"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn dynamodb_tables_without_a_region_stop_the_start_naming_aws_region() {
+    let tables = unique_tables();
+    let vars: Vec<_> = with_tables(aws_env(&crate::helpers::moto_endpoint()), &tables)
+        .into_iter()
+        .filter(|(name, _)| *name != "AWS_REGION")
+        .chain([("AWS_CONFIG_FILE", "/nonexistent".to_owned())])
+        .collect();
+
+    let (started, stderr) = run_binary(&[], &vars);
+
+    assert!(!started, "{stderr}");
+    assert!(stderr.contains("AWS_REGION is not set"), "{stderr}");
+}
+
+#[test]
+fn help_lists_every_variable_and_version_prints_the_version() {
+    let (ok, _) = run_binary(&["--help"], &[]);
+    assert!(ok);
+    let help = Command::new(BINARY)
+        .arg("--help")
+        .env_clear()
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    for variable in [
+        "EXECUTIONS_TABLE",
+        "IDEMPOTENCY_TTL_SECONDS",
+        "LOCAL_MAX_CONNECTIONS",
+        "RUST_LOG",
+    ] {
+        assert!(
+            help.contains(&format!("[env: {variable}")),
+            "{variable}: {help}"
+        );
+    }
+    let version = Command::new(BINARY).arg("--version").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("cancel-lifecycle-execution {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn a_setting_that_contradicts_another_or_does_not_parse_stops_the_start_once_naming_it() {
+    for (vars, name) in [
+        (
+            vec![("IDEMPOTENCY_TABLE", "tokens".to_owned())],
+            "EXECUTIONS_TABLE",
+        ),
+        (vec![("RUST_LOG", "foo=debugg".to_owned())], "RUST_LOG"),
+        (
+            vec![("IDEMPOTENCY_TTL_SECONDS", "9999999999999".to_owned())],
+            "IDEMPOTENCY_TTL_SECONDS",
+        ),
+        // A blank IDEMPOTENCY_TABLE counts as unset; the table named with STORE=embedded is refused.
+        (
+            vec![
+                ("STORE", "embedded".to_owned()),
+                ("EXECUTIONS_TABLE", "x".to_owned()),
+                ("IDEMPOTENCY_TABLE", " ".to_owned()),
+            ],
+            "EXECUTIONS_TABLE",
+        ),
+    ] {
+        let (started, stderr) = run_binary(&[], &vars);
+        assert!(!started, "{vars:?}");
+        assert!(stderr.contains(name), "{vars:?}: {stderr}");
+        assert_eq!(
+            stderr.lines().filter(|l| l.contains(name)).count(),
+            1,
+            "said once: {stderr}"
+        );
+    }
+}

@@ -536,4 +536,123 @@ contract!(
     a_live_token_decides_alone_whatever_the_execution_item_holds_now,
     get_returns_the_stored_execution_whoever_owns_it_and_nothing_for_a_missing_one,
     get_returns_a_damaged_item_as_found,
+    the_largest_allowed_token_lifetime_replays,
 );
+
+/// DynamoDB only (the embedded store's records are typed): a live record whose members are
+/// missing or of another type, written as damaged or foreign data might be.
+async fn put_damaged_token(
+    dynamo: &crate::helpers::Dynamo,
+    key: &str,
+    execution_id: Option<aws_sdk_dynamodb::types::AttributeValue>,
+    response_body: Option<aws_sdk_dynamodb::types::AttributeValue>,
+) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let mut item = std::collections::HashMap::from([
+        (
+            "idempotencyKey".to_owned(),
+            AttributeValue::S(key.to_owned()),
+        ),
+        ("createdAt".to_owned(), AttributeValue::N(NOW.to_string())),
+        (
+            "expiresAt".to_owned(),
+            AttributeValue::N((NOW + TTL_SECS).to_string()),
+        ),
+    ]);
+    if let Some(id) = execution_id {
+        item.insert("lifecycleExecutionId".to_owned(), id);
+    }
+    if let Some(body) = response_body {
+        item.insert("responseBody".to_owned(), body);
+    }
+    dynamo.put_item(&dynamo.tables.idempotency, item).await;
+}
+
+#[tokio::test]
+async fn on_dynamodb_a_live_record_without_a_string_body_replays_the_canonical_body_or_is_a_mismatch(
+) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let dynamo = crate::helpers::Dynamo::start().await;
+    for (n, damaged_body) in [None, Some(AttributeValue::N("7".to_owned()))]
+        .into_iter()
+        .enumerate()
+    {
+        let (id, other) = (new_id(), new_id());
+        dynamo.put_execution(&id, ACCOUNT, "CANCELLED").await;
+        dynamo.put_execution(&other, ACCOUNT, "PENDING").await;
+        let token = format!("no-body-{n}");
+        let cancel = request(ACCOUNT, &token, &id);
+        put_damaged_token(
+            &dynamo,
+            &cancel.idempotency_key(),
+            Some(AttributeValue::S(id.clone())),
+            damaged_body,
+        )
+        .await;
+
+        let same = dynamo.store().cancel(&cancel.plan(NOW, TTL_SECS)).await;
+        let another = dynamo
+            .store()
+            .cancel(&request(ACCOUNT, &token, &other).plan(NOW, TTL_SECS))
+            .await;
+
+        assert_eq!(
+            same.map_err(|e| e.to_string()),
+            Ok(Outcome::Replayed {
+                response_body: body(&id)
+            })
+        );
+        assert_eq!(
+            another.map_err(|e| e.to_string()),
+            Ok(Outcome::Refused(Refusal::ParameterMismatch))
+        );
+        assert_eq!(dynamo.execution(&other).await.unwrap().status, "PENDING");
+    }
+}
+
+#[tokio::test]
+async fn on_dynamodb_a_record_without_a_string_execution_id_counts_as_absent() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let dynamo = crate::helpers::Dynamo::start().await;
+    for (n, damaged_id) in [None, Some(AttributeValue::N("1".to_owned()))]
+        .into_iter()
+        .enumerate()
+    {
+        let id = new_id();
+        dynamo.put_execution(&id, ACCOUNT, "PENDING").await;
+        let cancel = request(ACCOUNT, &format!("no-id-{n}"), &id);
+        put_damaged_token(&dynamo, &cancel.idempotency_key(), damaged_id, None).await;
+
+        let outcome = dynamo.store().cancel(&cancel.plan(NOW, TTL_SECS)).await;
+
+        assert_eq!(
+            outcome.map_err(|e| e.to_string()),
+            Ok(Outcome::Cancelled {
+                response_body: body(&id)
+            })
+        );
+        assert_eq!(dynamo.execution(&id).await.unwrap().status, "CANCELLING");
+    }
+}
+
+/// The largest token lifetime the settings allow still replays, on both stores alike.
+async fn the_largest_allowed_token_lifetime_replays<B: Backend>(backend: B) {
+    let ttl = cancel_lifecycle_execution::config::MAX_TTL_SECS;
+    let id = new_id();
+    backend.put_execution(&id, ACCOUNT, "PENDING").await;
+    let cancel = request(ACCOUNT, "longest", &id);
+    let first = backend.store().cancel(&cancel.plan(NOW, ttl)).await;
+    let again = backend.store().cancel(&cancel.plan(NOW + 1, ttl)).await;
+    assert_eq!(
+        first.map_err(|e| e.to_string()),
+        Ok(Outcome::Cancelled {
+            response_body: body(&id)
+        })
+    );
+    assert_eq!(
+        again.map_err(|e| e.to_string()),
+        Ok(Outcome::Replayed {
+            response_body: body(&id)
+        })
+    );
+}

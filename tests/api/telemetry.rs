@@ -1,83 +1,20 @@
 //! The request summary log line and the EMF metrics document, parsed and checked for a
 //! success, a replay, a 400 and a 503.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use crate::helpers::logs::{capture_on_this_thread, stop_capture, Buffer};
 use crate::helpers::{
     account, cancel_body, client_for, new_id, plain, unique_tables, Backend, Dynamo, ACCOUNT,
 };
 use cancel_lifecycle_execution::config::Dimension;
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore};
-use cancel_lifecycle_execution::telemetry::{json_subscriber, token_digest, Metrics, MetricsSink};
+use cancel_lifecycle_execution::telemetry::{token_digest, Metrics, MetricsSink};
 use serde_json::Value;
 
 const PATH: &str = "/CancelLifecycleExecution";
 const TOKEN: &str = "Secret-Token-42";
-
-/// A buffer that the JSON logs and the EMF documents are written to.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-
-    fn json_lines(&self) -> Vec<Value> {
-        self.text()
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-            .collect()
-    }
-}
-
-thread_local! {
-    /// Where this thread's log lines go while a test observes them.
-    static CAPTURE: std::cell::RefCell<Option<Buffer>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Writes to the calling thread's capture buffer, if any.
-#[derive(Clone, Copy)]
-struct ThreadCapture;
-
-impl std::io::Write for ThreadCapture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        CAPTURE.with(|capture| {
-            if let Some(buffer) = capture.borrow_mut().as_mut() {
-                buffer.write_all(bytes)?;
-            }
-            Ok(bytes.len())
-        })
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// One global JSON subscriber for the whole test binary. A per-test `set_default` would race
-/// with the other tests of this binary over tracing's global callsite cache; a global one
-/// that writes to the observing thread's buffer does not.
-fn capture_on_this_thread(buffer: &Buffer) {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let subscriber =
-            json_subscriber(tracing_subscriber::EnvFilter::new("info"), || ThreadCapture);
-        tracing::subscriber::set_global_default(subscriber)
-            .expect("no other global subscriber in the test binary");
-    });
-    CAPTURE.with(|capture| *capture.borrow_mut() = Some(buffer.clone()));
-}
 
 /// Runs one request with JSON logs captured; returns (status, summary line, EMF document, all logs).
 async fn observe<S: CancelStore>(store: S, body: String) -> (u16, Value, Value, String) {
@@ -100,7 +37,7 @@ async fn observe_request<S: CancelStore>(
     ));
 
     let response = crate::helpers::call(&app, request).await;
-    CAPTURE.with(|capture| *capture.borrow_mut() = None);
+    stop_capture();
 
     let summaries: Vec<Value> = logs
         .json_lines()

@@ -180,3 +180,22 @@ def test_the_aws_cli_gets_the_status_after_a_cancel_and_reports_unknown_ids(serv
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["lifecycleExecution"]["state"]["status"] == "CANCELLING"
     assert_cli_error(get_with_cli(service_on_moto, "--lifecycle-execution-id", new_id()), "ClientException")
+
+
+@pytest.mark.parametrize("start, end", [("1764460800000", "1764460900"), ("1e125", "-5"), ("1764460800", "1764460800000")])
+def test_boto3_parses_an_answer_whose_stored_timestamps_are_no_plausible_instant(service_on_moto, tables, start, end):
+    """An engine that writes epoch milliseconds (or garbage) must not break the SDK's parser."""
+    execution_id = new_id()
+    tables.dynamodb.put_item(
+        TableName=tables.executions,
+        Item={"lifecycleExecutionId": {"S": execution_id}, "accountId": {"S": ACCOUNT},
+              "status": {"S": "IN_PROGRESS"}, "startTime": {"N": start}, "endTime": {"N": end}},
+    )
+
+    answer = imagebuilder(service_on_moto).get_lifecycle_execution(lifecycleExecutionId=execution_id)
+
+    shown = answer["lifecycleExecution"]
+    assert shown["state"]["status"] == "IN_PROGRESS"
+    for member, stored in (("startTime", start), ("endTime", end)):
+        plausible = 0 <= float(stored) <= 253402300799
+        assert (member in shown) == plausible, (member, stored, shown)

@@ -172,7 +172,7 @@ def test_randomized_hostile_events_never_stop_the_release_bootstrap(bootstrap):
         assert process.poll() is None, f"round {n}: the process exited"
 
 
-def sam_local_environment():
+def sam_local_environment(with_overrides=True):
     """The variables `sam local invoke --env-vars sam-local-env.json` gives the function: the
     template's (a `!Ref` of a parameter resolved to its default, as SAM does; other intrinsics
     left as a placeholder), overridden by the file."""
@@ -199,6 +199,8 @@ def sam_local_environment():
 
     function = template["Resources"]["CancelLifecycleExecutionFunction"]["Properties"]
     variables = {name: resolve(value) for name, value in function["Environment"]["Variables"].items()}
+    if not with_overrides:
+        return variables
     overrides = json.loads((ROOT / "sam-local-env.json").read_text())["CancelLifecycleExecutionFunction"]
     undeclared = set(overrides) - set(variables)
     assert not undeclared, f"sam local only overrides declared variables; undeclared: {undeclared}"
@@ -220,3 +222,48 @@ def test_the_bootstrap_runs_with_the_environment_sam_local_passes():
             assert kind == "response", f"{name}: {payload}"
             assert json.loads(payload)["statusCode"] == status, f"{name}: {payload}"
         assert process.poll() is None
+
+
+def template_environment():
+    """The function's environment exactly as template.yaml deploys it, references resolved."""
+    return {name: value for name, value in sam_local_environment(with_overrides=False).items()}
+
+
+def test_the_bootstrap_starts_with_exactly_the_templates_environment(tmp_path):
+    """template.yaml deploys DEFAULT_ACCOUNT_ID: "" with STORE=dynamodb: an empty variable is
+    unset, so the init must not refuse it; every answer is a documented one."""
+    if not BOOTSTRAP.exists():
+        pytest.fail(f"{BOOTSTRAP} is missing: run `make lambda-check`")
+    env = {**template_environment(), "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test",
+           "AWS_SECRET_ACCESS_KEY": "test", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:9"}
+    assert env["DEFAULT_ACCOUNT_ID"] == "" and env["STORE"] == "dynamodb", env
+    with running_bootstrap(BOOTSTRAP, env, RUNNER) as (api, process):
+        event = json.loads((ROOT / "events" / "14-rest-api-wrong-method.json").read_text())
+        kind, payload = api.invoke(event, timeout=30)
+        assert api.init_error is None, api.init_error
+        assert kind == "response", payload
+        assert json.loads(payload)["statusCode"] == 400, payload
+        assert process.poll() is None
+
+
+def test_under_lambda_the_summary_line_and_metrics_carry_lambdas_ids_and_the_cold_start(tmp_path):
+    if not BOOTSTRAP.exists():
+        pytest.fail(f"{BOOTSTRAP} is missing: run `make lambda-check`")
+    log = tmp_path / "stdout.log"
+    env = {"STORE": "embedded", "DEFAULT_ACCOUNT_ID": ACCOUNT}
+    with log.open("wb") as out, running_bootstrap(BOOTSTRAP, env, RUNNER, stdout=out) as (api, _):
+        for name in ["01-rest-api-cancel.json", "16-rest-api-get-after-cancel.json"]:
+            event = json.loads((ROOT / "events" / name).read_text())
+            kind, payload = api.invoke(event, timeout=20)
+            assert kind == "response", payload
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    summaries = [line for line in lines if line.get("message") == "request"]
+    documents = [line for line in lines if "_aws" in line]
+    assert len(summaries) == 2 and len(documents) == 2, lines
+    for record in summaries + documents:
+        assert record["request_id"] != record["function_request_id"], record
+        assert len(record["function_request_id"]) == 36, record
+        assert record["xray_trace_id"] == "Root=1-00000000-000000000000000000000000", record
+    assert [s["cold_start"] for s in summaries] == [True, False], summaries
+    assert [d["cold_start"] for d in documents] == [True, False], documents
+    assert [s["function_request_id"] for s in summaries] == [d["function_request_id"] for d in documents]

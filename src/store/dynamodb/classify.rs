@@ -1,7 +1,8 @@
 //! The one place an SDK error of any DynamoDB operation becomes a [`StoreError`].
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::RequestId;
 
 use crate::store::StoreError;
 
@@ -29,30 +30,81 @@ fn is_unavailable_code(code: &str) -> bool {
     )
 }
 
+/// Where a call went: what the cause of its failure names. `redact` is the raw client token,
+/// which DynamoDB's messages may quote (the idempotency key holds it).
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    pub operation: &'static str,
+    /// The table or tables the call touched.
+    pub tables: &'a str,
+    /// The endpoint the client sends to, as configured.
+    pub endpoint: &'a str,
+    pub redact: Option<&'a str>,
+}
+
+impl Call<'_> {
+    /// `text` with the raw client token replaced.
+    pub fn redacted(&self, text: &str) -> String {
+        match self.redact {
+            Some(token) if !token.is_empty() => text.replace(token, "<clientToken>"),
+            _ => text.to_owned(),
+        }
+    }
+}
+
 /// Any SDK failure of any operation: throttling is throttling; timeouts, unreachable
-/// endpoints, 5xx answers and unknown outcomes are unavailability; the rest is ours.
-pub fn classify<E>(error: SdkError<E, HttpResponse>) -> StoreError
+/// endpoints, 5xx answers and unknown outcomes are unavailability; the rest is ours. The cause
+/// says what an operator needs: for an answer, DynamoDB's code, message, status and request id;
+/// for no answer, whether it timed out or could not connect, and the endpoint.
+pub fn classify<E>(error: SdkError<E, HttpResponse>, call: &Call<'_>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let code = error.code().map(str::to_owned);
-    match error {
-        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
-            StoreError::Unavailable(Box::new(error))
+    let cause = |detail: String| -> Box<dyn std::error::Error + Send + Sync> {
+        format!("{} on {}: {}", call.operation, call.tables, detail).into()
+    };
+    let context = || DisplayErrorContext(&error).to_string();
+    match &error {
+        SdkError::TimeoutError(_) => StoreError::Unavailable(cause(format!(
+            "no answer from {}: timed out",
+            call.endpoint
+        ))),
+        SdkError::ResponseError(_) => StoreError::Unavailable(cause(format!(
+            "an unreadable answer from {}: {}",
+            call.endpoint,
+            context()
+        ))),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            StoreError::Unavailable(cause(format!(
+                "no answer from {}: timed out connecting",
+                call.endpoint
+            )))
         }
-        SdkError::DispatchFailure(ref failure) if failure.is_timeout() || failure.is_io() => {
-            StoreError::Unavailable(Box::new(error))
+        SdkError::DispatchFailure(failure) if failure.is_io() => {
+            StoreError::Unavailable(cause(format!(
+                "no answer from {}: connection failed: {}",
+                call.endpoint,
+                context()
+            )))
         }
-        SdkError::ServiceError(ref e) => {
-            let server_error = e.raw().status().is_server_error();
-            match code.as_deref() {
-                Some(code) if is_throttling_code(code) => StoreError::Throttled(Box::new(error)),
-                Some(code) if is_unavailable_code(code) => StoreError::Unavailable(Box::new(error)),
-                _ if server_error => StoreError::Unavailable(Box::new(error)),
-                _ => StoreError::Internal(Box::new(error)),
+        SdkError::ServiceError(e) => {
+            let status = e.raw().status();
+            let code = error.code().unwrap_or("no error code");
+            let detail = format!(
+                "{code}: {} (HTTP {}, DynamoDB request id {})",
+                // DynamoDB's messages can quote key values; the idempotency key holds the token.
+                call.redacted(error.message().unwrap_or("no message")),
+                status.as_u16(),
+                error.request_id().unwrap_or("none")
+            );
+            match code {
+                code if is_throttling_code(code) => StoreError::Throttled(cause(detail)),
+                code if is_unavailable_code(code) => StoreError::Unavailable(cause(detail)),
+                _ if status.is_server_error() => StoreError::Unavailable(cause(detail)),
+                _ => StoreError::Internal(cause(detail)),
             }
         }
-        other => StoreError::Internal(Box::new(other)),
+        _ => StoreError::Internal(cause(format!("the request was not sent: {}", context()))),
     }
 }
 
@@ -87,17 +139,24 @@ mod tests {
         }
     }
 
+    const CALL: Call<'static> = Call {
+        operation: "TransactWriteItems",
+        tables: "executions, tokens",
+        endpoint: "http://127.0.0.1:9",
+        redact: Some("raw-token-7"),
+    };
+
     fn transact(code: &str, status: u16) -> StoreError {
         let meta = ErrorMetadata::builder().code(code).build();
-        classify(service_error(
-            TransactWriteItemsError::generic(meta),
-            status,
-        ))
+        classify(
+            service_error(TransactWriteItemsError::generic(meta), status),
+            &CALL,
+        )
     }
 
     fn get(code: &str, status: u16) -> StoreError {
         let meta = ErrorMetadata::builder().code(code).build();
-        classify(service_error(GetItemError::generic(meta), status))
+        classify(service_error(GetItemError::generic(meta), status), &CALL)
     }
 
     #[test]
@@ -123,6 +182,32 @@ mod tests {
     fn timeouts_are_unavailability() {
         let error: SdkError<GetItemError, HttpResponse> =
             SdkError::timeout_error("no answer in time");
-        assert_eq!(kind(&classify(error)), "Unavailable");
+        let classified = classify(error, &CALL);
+        assert_eq!(kind(&classified), "Unavailable");
+        assert!(
+            classified
+                .to_string()
+                .contains("no answer from http://127.0.0.1:9: timed out"),
+            "{classified}"
+        );
+    }
+
+    #[test]
+    fn an_answer_names_its_code_message_operation_tables_and_request_id_without_the_token() {
+        let meta = ErrorMetadata::builder()
+            .code("ValidationException")
+            .message("One or more parameter values were invalid: key raw-token-7 is bad")
+            .build();
+        let cause = classify(
+            service_error(TransactWriteItemsError::generic(meta), 400),
+            &CALL,
+        )
+        .to_string();
+        assert_eq!(
+            cause,
+            "store failure: TransactWriteItems on executions, tokens: ValidationException: One or \
+             more parameter values were invalid: key <clientToken> is bad (HTTP 400, DynamoDB \
+             request id none)"
+        );
     }
 }

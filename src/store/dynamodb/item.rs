@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckF
 
 use crate::domain::cancel::MAX_EXPIRES_AT_EPOCH_SECS;
 use crate::domain::execution::parse_timestamp;
-use crate::domain::{AccountId, CancelPlan, Execution, StoredStatus, TokenRecord};
+use crate::domain::{AccountId, CancelPlan, Execution, StoredStatus, StoredToken, TokenRecord};
 use crate::store::StoreError;
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -88,6 +88,17 @@ impl TryFrom<&Item> for TokenRecord {
     }
 }
 
+/// A stored record as it is: a member missing or of another type reads as `None`.
+impl From<&Item> for StoredToken {
+    fn from(item: &Item) -> Self {
+        Self {
+            lifecycle_execution_id: text(item, attr::TOKEN_EXECUTION_ID).map(str::to_owned),
+            response_body: text(item, attr::RESPONSE_BODY).map(str::to_owned),
+            expires_at_epoch_secs: item.get(attr::EXPIRES_AT).and_then(expiry),
+        }
+    }
+}
+
 /// `expiresAt` as whole epoch seconds, or `None` when it is no number or past the last
 /// sensible expiry: the same test as the Put's condition, so both count it as expired.
 fn expiry(value: &AttributeValue) -> Option<i64> {
@@ -108,10 +119,13 @@ pub fn token_put(plan: &CancelPlan, table: &str) -> Result<Put, StoreError> {
         .item(attr::CREATED_AT, number_value(plan.created_at_epoch_secs()))
         .item(attr::EXPIRES_AT, number_value(plan.expires_at_epoch_secs))
         .condition_expression(
-            "attribute_not_exists(#key) OR NOT attribute_type(#expires, :number) \
+            "attribute_not_exists(#key) OR NOT attribute_type(#execution, :string) \
+             OR NOT attribute_type(#expires, :number) \
              OR #expires < :now OR #expires > :last_expiry",
         )
         .expression_attribute_names("#key", attr::IDEMPOTENCY_KEY)
+        .expression_attribute_names("#execution", attr::TOKEN_EXECUTION_ID)
+        .expression_attribute_values(":string", string_value("S"))
         .expression_attribute_names("#expires", attr::EXPIRES_AT)
         .expression_attribute_values(":number", string_value("N"))
         .expression_attribute_values(":now", number_value(plan.now_epoch_secs))

@@ -2,6 +2,7 @@
 //! domain's types; every rule it applies comes from [`crate::domain`].
 
 pub mod calls;
+pub mod check;
 pub mod classify;
 pub mod client;
 pub mod item;
@@ -13,6 +14,7 @@ use std::future::Future;
 use aws_sdk_dynamodb::Client;
 use tracing::instrument;
 
+use self::classify::Call;
 use self::client::REQUEST_DEADLINE;
 use self::item::{attr, string_value};
 use super::{CancelStore, StoreError};
@@ -22,11 +24,26 @@ use crate::domain::{CancelPlan, Execution, LifecycleExecutionId, Outcome};
 pub struct DynamoDbStore {
     client: Client,
     tables: TableNames,
+    /// Where the client sends, for the causes in the log.
+    endpoint: String,
 }
+
+/// What the log names as the endpoint when none is configured.
+pub const REGIONAL_ENDPOINT: &str = "the regional DynamoDB endpoint";
 
 impl DynamoDbStore {
     pub fn new(client: Client, tables: TableNames) -> Self {
-        Self { client, tables }
+        Self {
+            client,
+            tables,
+            endpoint: REGIONAL_ENDPOINT.to_owned(),
+        }
+    }
+
+    /// Names the endpoint in the causes of failures (`AWS_ENDPOINT_URL_DYNAMODB`, say).
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = endpoint.into();
+        self
     }
 
     pub fn client(&self) -> &Client {
@@ -41,7 +58,14 @@ impl DynamoDbStore {
 impl CancelStore for DynamoDbStore {
     #[instrument(skip_all, fields(lifecycle_execution_id = %plan.lifecycle_execution_id()))]
     async fn cancel(&self, plan: &CancelPlan) -> Result<Outcome, StoreError> {
-        within_deadline(transaction::cancel(&self.client, &self.tables, plan)).await
+        let tables = format!("{}, {}", self.tables.idempotency, self.tables.executions);
+        let call = Call {
+            operation: "TransactWriteItems",
+            tables: &tables,
+            endpoint: &self.endpoint,
+            redact: Some(plan.client_token()),
+        };
+        within_deadline(transaction::cancel(&self.client, &self.tables, plan, &call)).await
     }
 
     #[instrument(skip_all, fields(lifecycle_execution_id = %id))]
@@ -49,6 +73,12 @@ impl CancelStore for DynamoDbStore {
         &self,
         id: &LifecycleExecutionId,
     ) -> Result<Option<Execution>, StoreError> {
+        let call = Call {
+            operation: "GetItem",
+            tables: &self.tables.executions,
+            endpoint: &self.endpoint,
+            redact: None,
+        };
         within_deadline(async {
             let found = self
                 .client
@@ -58,7 +88,7 @@ impl CancelStore for DynamoDbStore {
                 .consistent_read(true)
                 .send()
                 .await
-                .map_err(classify::classify)?;
+                .map_err(|e| classify::classify(e, &call))?;
             Ok(found.item().map(Execution::from))
         })
         .await

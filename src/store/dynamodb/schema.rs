@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use tracing::info;
 
-use super::classify::classify;
+use super::classify::{classify, Call};
 use super::item::attr;
 use crate::config::TableNames;
 use crate::store::StoreError;
@@ -22,22 +22,84 @@ pub const TTL_ATTRIBUTE: &str = attr::EXPIRES_AT;
 const ACTIVE_POLL: Duration = Duration::from_millis(500);
 const ACTIVE_POLLS: u32 = 120;
 
-/// Creates whichever of the two tables is missing and enables TTL; a no-op when all is there.
-pub async fn create_tables(client: &Client, tables: &TableNames) -> Result<(), StoreError> {
-    create_table(client, &tables.executions, attr::EXECUTION_ID).await?;
-    create_table(client, &tables.idempotency, attr::IDEMPOTENCY_KEY).await?;
-    enable_ttl(client, &tables.idempotency).await
+/// Each table with the setting that names it and its partition key (a string).
+pub fn expected(tables: &TableNames) -> [(&str, &'static str, &'static str); 2] {
+    [
+        (&tables.executions, "EXECUTIONS_TABLE", attr::EXECUTION_ID),
+        (
+            &tables.idempotency,
+            "IDEMPOTENCY_TABLE",
+            attr::IDEMPOTENCY_KEY,
+        ),
+    ]
 }
 
-async fn create_table(client: &Client, name: &str, key: &str) -> Result<(), StoreError> {
+/// The key attributes a table description names, as `name (HASH)`, in order.
+pub fn key_of(table: Option<&aws_sdk_dynamodb::types::TableDescription>) -> Vec<String> {
+    table
+        .map(|t| t.key_schema())
+        .unwrap_or_default()
+        .iter()
+        .map(|k| format!("{} ({})", k.attribute_name(), k.key_type().as_str()))
+        .collect()
+}
+
+/// The schema's key of a table: one string partition key.
+pub fn expected_key(key: &str) -> Vec<String> {
+    vec![format!("{key} (HASH)")]
+}
+
+/// Creates whichever of the two tables is missing and enables TTL; a no-op when all is there.
+/// A table that exists with another key is an error naming the table and both keys.
+pub async fn create_tables(
+    client: &Client,
+    tables: &TableNames,
+    endpoint: &str,
+) -> Result<(), StoreError> {
+    for (name, _, key) in expected(tables) {
+        create_table(client, name, key, endpoint).await?;
+    }
+    enable_ttl(client, &tables.idempotency, endpoint).await
+}
+
+fn call<'a>(operation: &'static str, table: &'a str, endpoint: &'a str) -> Call<'a> {
+    Call {
+        operation,
+        tables: table,
+        endpoint,
+        redact: None,
+    }
+}
+
+async fn create_table(
+    client: &Client,
+    name: &str,
+    key: &str,
+    endpoint: &str,
+) -> Result<(), StoreError> {
+    let classify = |e| classify(e, &call("CreateTable", name, endpoint));
     match client.describe_table().table_name(name).send().await {
-        Ok(_) => {
+        Ok(described) => {
+            let found = key_of(described.table());
+            if found != expected_key(key) {
+                return Err(StoreError::internal(format!(
+                    "table {name} exists with the key {}, not {}: use another table name, or \
+                     delete this table",
+                    found.join(", "),
+                    expected_key(key).join(", ")
+                )));
+            }
             info!(table = name, "table exists");
-            return wait_until_active(client, name).await;
+            return wait_until_active(client, name, endpoint).await;
         }
         Err(SdkError::ServiceError(e))
             if matches!(e.err(), DescribeTableError::ResourceNotFoundException(_)) => {}
-        Err(e) => return Err(classify(e)),
+        Err(e) => {
+            return Err(super::classify::classify(
+                e,
+                &call("DescribeTable", name, endpoint),
+            ))
+        }
     }
     let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.into());
     client
@@ -62,10 +124,11 @@ async fn create_table(client: &Client, name: &str, key: &str) -> Result<(), Stor
         .await
         .map_err(classify)?;
     info!(table = name, "table created");
-    wait_until_active(client, name).await
+    wait_until_active(client, name, endpoint).await
 }
 
-async fn wait_until_active(client: &Client, name: &str) -> Result<(), StoreError> {
+async fn wait_until_active(client: &Client, name: &str, endpoint: &str) -> Result<(), StoreError> {
+    let classify = |e| classify(e, &call("DescribeTable", name, endpoint));
     for _ in 0..ACTIVE_POLLS {
         let described = client
             .describe_table()
@@ -84,13 +147,13 @@ async fn wait_until_active(client: &Client, name: &str) -> Result<(), StoreError
     ))
 }
 
-async fn enable_ttl(client: &Client, name: &str) -> Result<(), StoreError> {
+async fn enable_ttl(client: &Client, name: &str, endpoint: &str) -> Result<(), StoreError> {
     let current = client
         .describe_time_to_live()
         .table_name(name)
         .send()
         .await
-        .map_err(classify)?;
+        .map_err(|e| classify(e, &call("DescribeTimeToLive", name, endpoint)))?;
     let description = current.time_to_live_description();
     let status = description.and_then(|d| d.time_to_live_status());
     let attribute = description.and_then(|d| d.attribute_name());
@@ -114,7 +177,7 @@ async fn enable_ttl(client: &Client, name: &str) -> Result<(), StoreError> {
         )
         .send()
         .await
-        .map_err(classify)?;
+        .map_err(|e| classify(e, &call("UpdateTimeToLive", name, endpoint)))?;
     info!(table = name, attribute = TTL_ATTRIBUTE, "TTL enabled");
     Ok(())
 }

@@ -8,10 +8,10 @@ use aws_sdk_dynamodb::types::{CancellationReason, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use tracing::warn;
 
-use super::classify::{classify, is_throttling_code};
+use super::classify::{classify, is_throttling_code, Call};
 use super::item::{status_update, token_put};
 use crate::config::TableNames;
-use crate::domain::{CancelPlan, Execution, Outcome, TokenRecord};
+use crate::domain::{CancelPlan, Execution, Outcome, StoredToken};
 use crate::store::StoreError;
 
 /// Attempts of one cancel when DynamoDB reports a `TransactionConflict` (or throttles one
@@ -49,6 +49,7 @@ pub async fn cancel(
     client: &Client,
     tables: &TableNames,
     plan: &CancelPlan,
+    call: &Call<'_>,
 ) -> Result<Outcome, StoreError> {
     let items = vec![
         TransactWriteItem::builder()
@@ -78,7 +79,7 @@ pub async fn cancel(
                 Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
                     cancelled.cancellation_reasons().to_vec()
                 }
-                _ => return Err(classify(error)),
+                _ => return Err(classify(error, call)),
             },
         };
         match read_cancellation(plan, &reasons)? {
@@ -127,12 +128,13 @@ pub fn read_cancellation(
             let item = token_reason.item().ok_or_else(|| {
                 StoreError::internal("token condition failed without the old item")
             })?;
-            Some(TokenRecord::try_from(item)?)
+            Some(StoredToken::from(item))
         }
         None | Some("None") => None,
         Some(other) => {
             return Err(StoreError::internal(format!(
-                "token put cancelled: {other}"
+                "TransactWriteItems: the token record's Put (idempotency table) was cancelled: {other}: {}",
+                reason_message(token_reason, plan)
             )))
         }
     };
@@ -142,7 +144,7 @@ pub fn read_cancellation(
         // The update's condition held, so only the token can have stopped the transaction;
         // if the token does not decide on its own, the items changed under us.
         None | Some("None") => match token {
-            Some(ref t) if t.is_live(plan.now_epoch_secs) => None,
+            Some(ref t) if t.decides(plan.now_epoch_secs) => None,
             Some(_) => return Ok(Attempt::Retry(Transient::Conflict)),
             None => {
                 return Err(StoreError::internal(
@@ -152,7 +154,8 @@ pub fn read_cancellation(
         },
         Some(other) => {
             return Err(StoreError::internal(format!(
-                "execution update cancelled: {other}"
+                "TransactWriteItems: the execution's Update (executions table) was cancelled: {other}: {}",
+                reason_message(execution_reason, plan)
             )))
         }
     };
@@ -162,6 +165,13 @@ pub fn read_cancellation(
         Outcome::Cancelled { .. } => Attempt::Retry(Transient::Conflict),
         outcome => Attempt::Decided(outcome),
     })
+}
+
+/// A cancellation reason's message (an item over the size limit says so here), without the
+/// raw client token.
+fn reason_message(reason: &CancellationReason, plan: &CancelPlan) -> String {
+    let message = reason.message().unwrap_or("no message");
+    message.replace(plan.client_token(), "<clientToken>")
 }
 
 /// Full jitter over an exponential ceiling: concurrent retries spread out instead of colliding.

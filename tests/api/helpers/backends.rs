@@ -174,7 +174,7 @@ impl Dynamo {
         let endpoint = moto_endpoint();
         let tables = unique_tables();
         let admin = admin_client(&endpoint);
-        create_tables(&admin, &tables)
+        create_tables(&admin, &tables, "moto")
             .await
             .unwrap_or_else(|e| panic!("creating tables on moto at {endpoint}: {e:?}"));
         let client = client_for(&endpoint);

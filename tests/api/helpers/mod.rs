@@ -5,6 +5,7 @@ pub mod backends;
 pub mod events;
 pub mod fault;
 pub mod http_client;
+pub mod logs;
 pub mod moto;
 pub mod process;
 pub mod server;
