@@ -9,6 +9,7 @@ use cancel_lifecycle_execution::config::TableNames;
 use cancel_lifecycle_execution::config::{
     Cli, Command, Config, LogFormat, LogSettings, RunMode, StoreChoice,
 };
+use cancel_lifecycle_execution::http::host::AllowedHosts;
 use cancel_lifecycle_execution::http::{App, CANCEL_PATH};
 use cancel_lifecycle_execution::store::dynamodb::check::{check_tables, TableCheck};
 use cancel_lifecycle_execution::store::dynamodb::client::{client, load_sdk_config};
@@ -181,10 +182,22 @@ async fn serve<S: CancelStore>(config: Config, store: S) -> Result<(), String> {
             let address = listener.local_addr().map_err(|e| e.to_string())?;
             let shutdown = shutdown_signal();
             info!(%address, "listening");
+            if address.ip().is_unspecified() && config.local_allowed_hosts.is_empty() {
+                warn!(%address, "listening on every interface: only loopback hosts are answered; \
+                      name the others callers use in LOCAL_ALLOWED_HOSTS");
+            }
             print_try_command(&config, &address.to_string());
             let limits = config.local_limits;
-            let router = app.router();
-            local::serve(router, listener, limits, shutdown).await;
+            let listen_host = match address.ip() {
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                std::net::IpAddr::V4(ip) => ip.to_string(),
+            };
+            let allowed = AllowedHosts::new(
+                std::iter::once(listen_host).chain(config.local_allowed_hosts.iter().cloned()),
+            );
+            let in_flight = app.in_flight();
+            let router = app.with_allowed_hosts(allowed).router();
+            local::serve(router, in_flight, listener, limits, shutdown).await;
             Ok(())
         }
     }

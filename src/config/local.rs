@@ -13,6 +13,8 @@ pub struct LocalLimits {
     pub body_timeout: Duration,
     /// How long a keep-alive connection may sit idle between requests.
     pub idle_timeout: Duration,
+    /// How long a response may wait on a client that reads nothing, before the connection ends.
+    pub write_timeout: Duration,
     /// Connections open at once; at the cap the server stops accepting.
     pub max_connections: usize,
     /// After SIGTERM, how long requests in flight may take before the process exits.
@@ -25,6 +27,7 @@ impl Default for LocalLimits {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
             max_connections: 256,
             shutdown_deadline: Duration::from_secs(10),
         }
@@ -37,6 +40,7 @@ impl From<&Settings> for LocalLimits {
             header_timeout: Duration::from_millis(settings.local_header_timeout_ms),
             body_timeout: Duration::from_millis(settings.local_body_timeout_ms),
             idle_timeout: Duration::from_millis(settings.local_idle_timeout_ms),
+            write_timeout: Duration::from_millis(settings.local_write_timeout_ms),
             max_connections: usize::try_from(settings.local_max_connections).unwrap_or(usize::MAX),
             shutdown_deadline: Duration::from_millis(settings.local_shutdown_deadline_ms),
         }

@@ -46,6 +46,8 @@ pub struct Config {
     pub listen_addr: SocketAddr,
     /// Limits of the local server (not used under Lambda).
     pub local_limits: LocalLimits,
+    /// Hosts the local server answers besides loopback and its listen host.
+    pub local_allowed_hosts: Vec<String>,
     /// CloudWatch EMF metrics on stdout, when on.
     pub metrics: Option<MetricsConfig>,
     pub log: LogSettings,
@@ -101,6 +103,12 @@ impl Config {
             idempotency_ttl_secs: settings.idempotency_ttl_seconds,
             listen_addr: settings.listen_addr,
             local_limits: LocalLimits::from(&settings),
+            local_allowed_hosts: settings
+                .local_allowed_hosts
+                .iter()
+                .map(|h| h.trim().to_owned())
+                .filter(|h| !h.is_empty())
+                .collect(),
             metrics,
             log: observe::log_settings(&settings, mode),
         })

@@ -85,14 +85,29 @@ pub struct Settings {
     #[arg(long, env = "LOCAL_HEADER_TIMEOUT_MS", value_name = "LOCAL_HEADER_TIMEOUT_MS",
           default_value_t = 10_000, value_parser = positive)]
     pub local_header_timeout_ms: u64,
-    /// Local server: from the end of the headers to the end of the body, ms.
+    /// Local server: from the end of the headers to the end of the body, ms (at most 20000,
+    /// inside the 25 s request timeout, so a slow body is a 400, not a 503).
     #[arg(long, env = "LOCAL_BODY_TIMEOUT_MS", value_name = "LOCAL_BODY_TIMEOUT_MS",
-          default_value_t = 10_000, value_parser = positive)]
+          default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=20_000))]
     pub local_body_timeout_ms: u64,
     /// Local server: how long a keep-alive connection may sit idle, ms.
     #[arg(long, env = "LOCAL_IDLE_TIMEOUT_MS", value_name = "LOCAL_IDLE_TIMEOUT_MS",
           default_value_t = 10_000, value_parser = positive)]
     pub local_idle_timeout_ms: u64,
+    /// Local server: how long a response may wait on a client that reads nothing, ms; then the
+    /// connection ends.
+    #[arg(long, env = "LOCAL_WRITE_TIMEOUT_MS", value_name = "LOCAL_WRITE_TIMEOUT_MS",
+          default_value_t = 10_000, value_parser = positive)]
+    pub local_write_timeout_ms: u64,
+    /// Local server: hosts it answers besides loopback names and its listen host, comma-separated
+    /// (requests for any other Host get ForbiddenException).
+    #[arg(
+        long,
+        env = "LOCAL_ALLOWED_HOSTS",
+        value_name = "LOCAL_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub local_allowed_hosts: Vec<String>,
     /// Local server: connections open at once; at the cap it stops accepting.
     #[arg(long, env = "LOCAL_MAX_CONNECTIONS", value_name = "LOCAL_MAX_CONNECTIONS",
           default_value_t = 256, value_parser = positive)]

@@ -4,7 +4,9 @@
 pub mod body;
 pub mod extract;
 pub mod handlers;
+pub mod host;
 pub mod identity;
+pub mod peer;
 pub mod query;
 pub mod render;
 pub mod summary;
@@ -62,6 +64,10 @@ pub struct AppState<S> {
     pub default_account: Option<AccountId>,
     pub idempotency_ttl_secs: i64,
     pub metrics: Option<Metrics>,
+    /// Every request's work, so that a shutdown can wait for the work of callers that left.
+    pub in_flight: tokio_util::task::TaskTracker,
+    /// The local server's Host check; none under Lambda.
+    pub allowed_hosts: Option<Arc<host::AllowedHosts>>,
 }
 
 /// The service: a store and its settings, served through [`App::router`]. Not `Clone`: the
@@ -78,6 +84,8 @@ impl<S: CancelStore> App<S> {
                 default_account,
                 idempotency_ttl_secs: DEFAULT_TTL_SECS,
                 metrics: None,
+                in_flight: tokio_util::task::TaskTracker::new(),
+                allowed_hosts: None,
             }),
         }
     }
@@ -101,6 +109,16 @@ impl<S: CancelStore> App<S> {
         self.with(|s| s.idempotency_ttl_secs = ttl_secs)
     }
 
+    /// Answers only requests for loopback hosts and `hosts` (the local server's rule).
+    pub fn with_allowed_hosts(self, hosts: host::AllowedHosts) -> Self {
+        self.with(|s| s.allowed_hosts = Some(Arc::new(hosts)))
+    }
+
+    /// The work of every request this app's routers took, for a shutdown to wait on.
+    pub fn in_flight(&self) -> tokio_util::task::TaskTracker {
+        self.shared.in_flight.clone()
+    }
+
     pub fn store(&self) -> &S {
         &self.shared.store
     }
@@ -121,8 +139,15 @@ impl<S: CancelStore> App<S> {
             router = router.route(path_of(operation), handler);
         }
         let state = Arc::clone(&self.shared);
+        let mut router = router.fallback(handlers::no_such_path);
+        // Inside the summary layer, so a refused host still gets its line and request id.
+        if let Some(allowed) = self.shared.allowed_hosts.clone() {
+            router = router.layer(axum::middleware::from_fn_with_state(
+                allowed,
+                host::check_host,
+            ));
+        }
         router
-            .fallback(handlers::no_such_path)
             .layer(
                 ServiceBuilder::new()
                     .layer(SetRequestHeaderLayer::overriding(

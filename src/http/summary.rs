@@ -1,6 +1,7 @@
 //! The layer every request passes: one summary log line and one metric per request, whoever
 //! answered it, and the documented error shape for answers made by a library layer.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 
+use super::peer::PeerProbe;
 use super::render::{LogFacts, Rendered, Reply, Reported, X_AMZN_REQUEST_ID};
 use super::{body, operation_at, AppState};
 use crate::error::ApiError;
@@ -20,10 +22,53 @@ use lambda_http::RequestExt;
 #[derive(Debug, Clone)]
 pub struct MalformedEvent(pub Arc<str>);
 
+/// Every request's work runs as a task of its own, tracked for the shutdown: a caller that goes
+/// away (the connection's future is dropped) does not stop it half-way, and its summary line
+/// and metric are still written, saying that the caller was gone.
 pub async fn summarize<S: Send + Sync + 'static>(
     State(app): State<Arc<AppState<S>>>,
     request: Request,
     next: Next,
+) -> Response {
+    let waiting = CallerWaiting::default();
+    let probe = request.extensions().get::<PeerProbe>().cloned();
+    let work = answer(
+        Arc::clone(&app),
+        request,
+        next,
+        Arc::clone(&waiting.0),
+        probe,
+    );
+    match app.in_flight.spawn(work).await {
+        Ok(response) => response,
+        Err(failure) => {
+            tracing::error!(%failure, "a request's work failed outside any handler");
+            ApiError::internal().into_response()
+        }
+    }
+}
+
+/// Set to false when the caller's future is dropped (before the answer is ready, if it matters).
+struct CallerWaiting(Arc<AtomicBool>);
+
+impl Default for CallerWaiting {
+    fn default() -> Self {
+        Self(Arc::new(AtomicBool::new(true)))
+    }
+}
+
+impl Drop for CallerWaiting {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
+}
+
+async fn answer<S: Send + Sync + 'static>(
+    app: Arc<AppState<S>>,
+    request: Request,
+    next: Next,
+    waiting: Arc<AtomicBool>,
+    probe: Option<PeerProbe>,
 ) -> Response {
     let started = Instant::now();
     let operation = operation_at(request.uri().path());
@@ -60,6 +105,7 @@ pub async fn summarize<S: Send + Sync + 'static>(
         duration: started.elapsed(),
         dynamodb_calls,
         cause: reported.cause.as_deref(),
+        caller_gone: !waiting.load(Ordering::Relaxed) || probe.is_some_and(|p| p.is_reset()),
         lambda: invocation.as_ref().map(|(request_id, trace)| LambdaFacts {
             function_request_id: request_id,
             xray_trace_id: trace.as_deref(),

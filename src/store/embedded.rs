@@ -87,7 +87,7 @@ impl CancelStore for EmbeddedStore {
     }
 }
 
-/// When the first demo execution started (2026-11-30T00:00:00Z); the others a minute apart.
+/// When the first demo execution started (2025-11-30T00:00:00Z); the others a minute apart.
 pub const DEMO_START_EPOCH_SECS: i64 = 1_764_460_800;
 
 /// The executions `cargo run` starts with, so that a newcomer has something to cancel.

@@ -137,6 +137,7 @@ mod tests {
             duration: Duration::from_micros(1500),
             dynamodb_calls: 1,
             cause: None,
+            caller_gone: false,
             lambda: None,
         };
         metrics.document(&summary, 0)

@@ -55,6 +55,8 @@ pub struct RequestSummary<'a> {
     pub dynamodb_calls: u32,
     /// The underlying cause of a 5xx (never sent to the caller).
     pub cause: Option<&'a str>,
+    /// The caller went away before the answer was ready (the work ran to its end anyway).
+    pub caller_gone: bool,
     /// Under Lambda: the invocation's facts, to join the line with Lambda's REPORT line and
     /// the trace.
     pub lambda: Option<LambdaFacts<'a>>,
@@ -115,6 +117,7 @@ impl RequestSummary<'_> {
                     duration_ms = millis(self.duration),
                     dynamodb_calls = self.dynamodb_calls,
                     cause = self.cause,
+                    caller_gone = self.caller_gone.then_some(true),
                     function_request_id = self.lambda.map(|l| l.function_request_id),
                     xray_trace_id = self.lambda.and_then(|l| l.xray_trace_id),
                     cold_start = self.lambda.map(|l| l.cold_start),

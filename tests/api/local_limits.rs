@@ -39,7 +39,7 @@ fn read_until_closed(stream: &mut TcpStream, within: Duration) -> Option<String>
 }
 
 fn get_request() -> String {
-    format!("GET /GetLifecycleExecution?lifecycleExecutionId={DEMO_ID} HTTP/1.1\r\nHost: x\r\n\r\n")
+    format!("GET /GetLifecycleExecution?lifecycleExecutionId={DEMO_ID} HTTP/1.1\r\nHost: localhost\r\n\r\n")
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn a_body_that_stalls_is_refused_after_the_body_timeout_and_the_connection_close
     let running = start_binary(&[("LOCAL_BODY_TIMEOUT_MS", "300")]);
     let mut client = connect(&running);
     client
-        .write_all(b"PUT /CancelLifecycleExecution HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        .write_all(b"PUT /CancelLifecycleExecution HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
         .expect("writes");
 
     let seen = read_until_closed(&mut client, Duration::from_secs(10)).expect("closed");
@@ -144,7 +144,7 @@ fn at_the_connection_cap_a_new_connection_waits_unanswered_until_one_closes() {
 #[test]
 fn sigterm_with_a_client_stalled_mid_body_exits_by_the_shutdown_deadline() {
     let mut running = start_binary(&[
-        ("LOCAL_BODY_TIMEOUT_MS", "60000"),
+        ("LOCAL_BODY_TIMEOUT_MS", "20000"),
         ("LOCAL_SHUTDOWN_DEADLINE_MS", "500"),
     ]);
     let mut stalled = connect(&running);
@@ -152,7 +152,7 @@ fn sigterm_with_a_client_stalled_mid_body_exits_by_the_shutdown_deadline() {
     stalled
         .write_all(
             format!(
-                "PUT /CancelLifecycleExecution HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{}",
+                "PUT /CancelLifecycleExecution HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n{}",
                 body.len(),
                 &body[..5]
             )
@@ -199,7 +199,7 @@ fn a_request_with_many_headers_still_gets_a_documented_answer_with_its_request_i
     let mut client = connect(&running);
     let extra: String = (0..101).map(|n| format!("X-Extra-{n}: {n}\r\n")).collect();
     let request = format!(
-        "PUT /CancelLifecycleExecution HTTP/1.1\r\nHost: x\r\n{extra}Content-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+        "PUT /CancelLifecycleExecution HTTP/1.1\r\nHost: localhost\r\n{extra}Content-Length: 2\r\nConnection: close\r\n\r\n{{}}"
     );
     client.write_all(request.as_bytes()).expect("writes");
 
@@ -212,4 +212,52 @@ fn a_request_with_many_headers_still_gets_a_documented_answer_with_its_request_i
         lower.contains("x-amzn-errortype: clientexception"),
         "{seen}"
     );
+}
+
+/// A client that pipelines requests and never reads the answers, through a tiny receive buffer.
+fn slow_reader(running: &Running) -> TcpStream {
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("a socket");
+    socket
+        .set_recv_buffer_size(2048)
+        .expect("a small receive buffer");
+    let address: std::net::SocketAddr = running.address.parse().expect("an address");
+    socket.connect(&address.into()).expect("connects");
+    let mut stream: TcpStream = socket.into();
+    stream
+        .set_write_timeout(Some(Duration::from_millis(200)))
+        .expect("a write timeout");
+    let requests = get_request().repeat(200);
+    // Send until the server stops reading (its answers fill both buffers): a write times out.
+    for _ in 0..500 {
+        if stream.write_all(requests.as_bytes()).is_err() {
+            break;
+        }
+    }
+    stream
+}
+
+#[test]
+fn clients_that_never_read_their_answers_are_disconnected_and_a_fresh_caller_is_answered() {
+    let running = start_binary(&[
+        ("LOCAL_MAX_CONNECTIONS", "2"),
+        ("LOCAL_WRITE_TIMEOUT_MS", "500"),
+    ]);
+    let mut holding: Vec<TcpStream> = (0..2).map(|_| slow_reader(&running)).collect();
+
+    let mut fresh = connect(&running);
+    fresh
+        .write_all(get_request().as_bytes())
+        .expect("the backlog takes it");
+    let mut head = [0_u8; 12];
+    fresh
+        .read_exact(&mut head)
+        .expect("answered once a write timeout frees a slot");
+    assert_eq!(&head, b"HTTP/1.1 200");
+    for stream in holding.iter_mut() {
+        assert!(
+            read_until_closed(stream, Duration::from_secs(20)).is_some(),
+            "the slow reader's connection was closed"
+        );
+    }
 }

@@ -25,9 +25,15 @@ async fn start_server(
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let limits = LocalLimits::default();
     let router = app.router();
-    let server = tokio::spawn(local::serve(router, listener, limits, async {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(local::serve(
+        router,
+        app.in_flight(),
+        listener,
+        limits,
+        async {
+            let _ = stopped.await;
+        },
+    ));
     (address, stop, server)
 }
 

@@ -4,9 +4,11 @@
 mod helpers;
 
 mod aws_events;
+mod callers_leaving;
 mod dynamodb;
 mod events;
 mod faults;
+mod host_check;
 mod hostile_input;
 mod http_api;
 mod load;

@@ -21,6 +21,12 @@ pub async fn serve_with<S: CancelStore>(
         .expect("a free port");
     let url = format!("http://{}", listener.local_addr().expect("an address"));
     let router = app.router();
-    tokio::spawn(local::serve(router, listener, limits, shutdown));
+    tokio::spawn(local::serve(
+        router,
+        app.in_flight(),
+        listener,
+        limits,
+        shutdown,
+    ));
     url
 }

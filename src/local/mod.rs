@@ -13,10 +13,15 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
+
+mod write_timeout;
 
 use crate::config::LocalLimits;
 use crate::http::extract::BodyDeadline;
+use crate::http::peer::PeerProbe;
+use tower::ServiceExt;
 
 /// Headers one request may carry before hyper refuses it by itself.
 const MAX_HEADERS: usize = 1024;
@@ -29,6 +34,7 @@ const ACCEPT_LOG_INTERVAL: Duration = Duration::from_secs(1);
 /// finish for at most `limits.shutdown_deadline`.
 pub async fn serve(
     router: Router,
+    in_flight: TaskTracker,
     listener: TcpListener,
     limits: LocalLimits,
     shutdown: impl Future<Output = ()>,
@@ -42,12 +48,13 @@ pub async fn serve(
         // first request's headers and every idle keep-alive wait alike.
         .header_read_timeout(limits.header_timeout.min(limits.idle_timeout))
         .keep_alive(true)
+        // A caller that shuts its sending side down after its request still gets the answer.
+        .half_close(true)
         // hyper answers a request over its header count itself (a bare 431); with this many,
         // any request that fits hyper's buffer reaches the service and gets a documented answer.
         .max_headers(MAX_HEADERS);
     // The body's deadline, read by the cancel body's extractor (Lambda delivers bodies whole).
     let router = router.layer(axum::Extension(BodyDeadline(limits.body_timeout)));
-    let service = TowerToHyperService::new(router);
     let mut accept_errors = AcceptErrors::default();
     tokio::pin!(shutdown);
     loop {
@@ -74,7 +81,18 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let connection = builder.serve_connection(TokioIo::new(stream), service.clone());
+        // Each request of this connection can ask whether its caller reset it (the summary).
+        let probe = PeerProbe::of(&stream);
+        let service = TowerToHyperService::new(router.clone().map_request(
+            move |mut request: http::Request<hyper::body::Incoming>| {
+                if let Some(probe) = &probe {
+                    request.extensions_mut().insert(probe.clone());
+                }
+                request
+            },
+        ));
+        let stream = write_timeout::WriteTimeout::new(stream, limits.write_timeout);
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
@@ -84,7 +102,13 @@ pub async fn serve(
         });
     }
     info!("shutting down: finishing requests in flight");
-    if tokio::time::timeout(limits.shutdown_deadline, graceful.shutdown())
+    // The connections, and the work of callers that went away: both within the deadline.
+    in_flight.close();
+    let finished = async {
+        graceful.shutdown().await;
+        in_flight.wait().await;
+    };
+    if tokio::time::timeout(limits.shutdown_deadline, finished)
         .await
         .is_err()
     {
