@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::helpers::logs::{capture_on_this_thread, stop_capture, Buffer};
+use crate::helpers::logs::{capture_on_this_thread, stop_capture, summary_line, Buffer};
 use crate::helpers::{
     account, cancel_body, client_for, new_id, plain, unique_tables, Backend, Dynamo, ACCOUNT,
 };
@@ -39,25 +39,10 @@ async fn observe_request<S: CancelStore>(
     let response = crate::helpers::call(&app, request).await;
     stop_capture();
 
-    let summaries: Vec<Value> = logs
-        .json_lines()
-        .into_iter()
-        .filter(|line| line["message"] == "request")
-        .collect();
-    assert_eq!(
-        summaries.len(),
-        1,
-        "exactly one summary line: {}",
-        logs.text()
-    );
+    let summary = summary_line(&logs);
     let documents = metrics.json_lines();
     assert_eq!(documents.len(), 1, "exactly one EMF document");
-    (
-        response.status,
-        summaries[0].clone(),
-        documents[0].clone(),
-        logs.text(),
-    )
+    (response.status, summary, documents[0].clone(), logs.text())
 }
 
 fn assert_summary(line: &Value, id: &str, outcome: &str, status: u16, calls: u64) {
