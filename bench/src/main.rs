@@ -317,18 +317,16 @@ fn start_binary(path: &PathBuf, model: &str) -> (Child, String) {
 }
 
 async fn sdk_client(endpoint: &str) -> Client {
-    // The service's own timeouts, retries and client (with its call counter).
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .timeout_config(client::timeout_config())
-        .retry_config(client::retry_config())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "bench",
-        ))
-        .endpoint_url(endpoint)
-        .load()
-        .await;
-    client::client(&sdk)
+    // The service's own timeouts, retries and call counter (client_from).
+    client::client_from(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "test", "test", None, None, "bench",
+            ))
+            .endpoint_url(endpoint),
+    )
 }
 
 #[tokio::main]

@@ -45,10 +45,20 @@ pub async fn load_sdk_config() -> aws_config::SdkConfig {
         .await
 }
 
-/// The service's DynamoDB client: [`load_sdk_config`] plus the call counter.
+/// The service's DynamoDB client: [`load_sdk_config`] through [`client_from`].
 pub fn client(config: &aws_config::SdkConfig) -> Client {
-    let conf = aws_sdk_dynamodb::config::Builder::from(config)
-        .interceptor(CountCalls)
-        .build();
-    Client::from_conf(conf)
+    client_from(aws_sdk_dynamodb::config::Builder::from(config))
+}
+
+/// The one place a DynamoDB client of this service is made, for the service, the tests and the
+/// bench alike: any endpoint, region and credentials, with the service's timeouts, retries and
+/// call counter on top.
+pub fn client_from(builder: aws_sdk_dynamodb::config::Builder) -> Client {
+    Client::from_conf(
+        builder
+            .timeout_config(timeout_config())
+            .retry_config(retry_config())
+            .interceptor(CountCalls)
+            .build(),
+    )
 }

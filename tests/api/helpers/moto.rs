@@ -5,8 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;
 use cancel_lifecycle_execution::config::TableNames;
-use cancel_lifecycle_execution::store::dynamodb::calls::CountCalls;
-use cancel_lifecycle_execution::store::dynamodb::client::{retry_config, timeout_config};
+use cancel_lifecycle_execution::store::dynamodb::client::{client_from, retry_config};
 
 /// The secret key of every test client: distinctive, so a log that leaked it would show it.
 pub const TEST_SECRET_ACCESS_KEY: &str = "tEsT-sEcReT-7f3a9c-never-in-a-log";
@@ -27,10 +26,7 @@ pub fn moto_endpoint() -> String {
 /// A client for `endpoint` with test credentials and the service's own timeouts, retries and
 /// call counter.
 pub fn client_for(endpoint: &str) -> Client {
-    let config = test_config(endpoint)
-        .timeout_config(timeout_config())
-        .build();
-    Client::from_conf(config)
+    client_from(test_config(endpoint))
 }
 
 /// The tests' own client for seeding and reading moto: patient, so a loaded moto slows a test
@@ -39,7 +35,12 @@ pub fn admin_client(endpoint: &str) -> Client {
     let patient = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
         .operation_timeout(std::time::Duration::from_secs(60))
         .build();
-    Client::from_conf(test_config(endpoint).timeout_config(patient).build())
+    Client::from_conf(
+        test_config(endpoint)
+            .timeout_config(patient)
+            .retry_config(retry_config())
+            .build(),
+    )
 }
 
 fn test_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
@@ -54,9 +55,6 @@ fn test_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
             "tests",
         ))
         .endpoint_url(endpoint)
-        // As on the service's own client: per-request counts for the log line.
-        .interceptor(CountCalls)
-        .retry_config(retry_config())
 }
 
 pub fn unique_tables() -> TableNames {
