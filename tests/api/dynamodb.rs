@@ -211,25 +211,6 @@ async fn create_tables_enables_ttl_and_is_a_no_op_the_second_time() {
 }
 
 #[tokio::test]
-async fn a_missing_table_is_a_service_exception_that_names_no_table() {
-    let client = client_for(&crate::helpers::moto_endpoint());
-    let tables = unique_tables();
-    let app = App::new(
-        DynamoDbStore::new(client, tables.clone()),
-        Some(account(ACCOUNT)),
-    );
-
-    let answer = call(&app, plain("PUT", PATH, &cancel_body("t", &new_id()))).await;
-
-    answer.assert_error(
-        500,
-        "ServiceException",
-        "The service could not process the request because of an internal error. Retry later.",
-    );
-    assert!(!answer.body.contains(&tables.executions) && !answer.body.contains("idempotency"));
-}
-
-#[tokio::test]
 async fn an_unreachable_dynamodb_is_service_unavailable() {
     let closed_port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

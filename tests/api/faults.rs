@@ -280,3 +280,37 @@ async fn a_refused_connection_gives_503_and_the_next_request_succeeds_once_dynam
         .await
         .assert_success(&id);
 }
+
+/// The same failure as DynamoDB's own API gives it (moto, no fault endpoint): tables that do
+/// not exist.
+#[tokio::test]
+async fn a_table_that_does_not_exist_on_dynamodb_is_a_service_exception_whose_cause_names_it() {
+    let endpoint = crate::helpers::moto_endpoint();
+    let tables = crate::helpers::unique_tables();
+    let store = DynamoDbStore::new(client_for(&endpoint), tables.clone()).with_endpoint(&endpoint);
+    let app = App::new(store, Some(account(ACCOUNT)));
+    let logs = Buffer::default();
+    capture_on_this_thread(&logs);
+
+    let answer = call(&app, plain("PUT", PATH, &cancel_body("t", &new_id()))).await;
+    stop_capture();
+
+    answer.assert_error(
+        500,
+        "ServiceException",
+        "The service could not process the request because of an internal error. Retry later.",
+    );
+    assert!(!answer.body.contains(&tables.executions) && !answer.body.contains("idempotency"));
+    Fault {
+        took: Duration::ZERO,
+        cause: summary_line(&logs)["cause"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+    .names(&[
+        "TransactWriteItems",
+        &tables.executions,
+        "ResourceNotFoundException",
+    ]);
+}
