@@ -314,3 +314,107 @@ async fn a_table_that_does_not_exist_on_dynamodb_is_a_service_exception_whose_ca
         "ResourceNotFoundException",
     ]);
 }
+
+/// An executions table keyed otherwise (moto's own answer): the cause says so.
+#[tokio::test]
+async fn an_executions_table_keyed_otherwise_is_a_service_exception_whose_cause_says_so() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let dynamo = Dynamo::start().await;
+    let mut tables = dynamo.tables.clone();
+    tables.executions = format!("{}-keyed-otherwise", tables.executions);
+    crate::helpers::admin_client(&crate::helpers::moto_endpoint())
+        .create_table()
+        .table_name(&tables.executions)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let store = DynamoDbStore::new(client_for(&crate::helpers::moto_endpoint()), tables);
+    let app = App::new(store, Some(account(ACCOUNT)));
+    let logs = Buffer::default();
+    capture_on_this_thread(&logs);
+
+    let answer = call(&app, plain("PUT", PATH, &cancel_body("t", &new_id()))).await;
+    stop_capture();
+
+    assert_eq!(answer.status, 500, "{answer:?}");
+    let cause = summary_line(&logs)["cause"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    Fault {
+        took: Duration::ZERO,
+        cause,
+    }
+    .names(&["TransactWriteItems", "ValidationException"]);
+}
+
+/// An execution item near DynamoDB's 400 KB limit: the status change would push it over; the
+/// cause names the size, and nothing is written.
+#[tokio::test]
+async fn an_execution_item_that_the_cancel_would_push_over_the_size_limit_is_named_in_the_cause() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let dynamo = Dynamo::start().await;
+    let id = new_id();
+    let item = std::collections::HashMap::from([
+        (
+            "lifecycleExecutionId".to_owned(),
+            AttributeValue::S(id.clone()),
+        ),
+        (
+            "accountId".to_owned(),
+            AttributeValue::S(ACCOUNT.to_owned()),
+        ),
+        (
+            "status".to_owned(),
+            AttributeValue::S("IN_PROGRESS".to_owned()),
+        ),
+        (
+            "engineNotes".to_owned(),
+            AttributeValue::S("x".repeat(404_850)),
+        ),
+    ]);
+    dynamo.put_item(&dynamo.tables.executions, item).await;
+    let app = App::new(
+        DynamoDbStore::new(
+            client_for(&crate::helpers::moto_endpoint()),
+            dynamo.tables.clone(),
+        ),
+        Some(account(ACCOUNT)),
+    );
+    let logs = Buffer::default();
+    capture_on_this_thread(&logs);
+
+    let answer = call(&app, plain("PUT", PATH, &cancel_body("big", &id))).await;
+    stop_capture();
+
+    assert_eq!(answer.status, 500, "{answer:?}");
+    let cause = summary_line(&logs)["cause"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    Fault {
+        took: Duration::ZERO,
+        cause,
+    }
+    // moto answers the call with the error; DynamoDB cancels the transaction with the item's
+    // own reason, which `transaction`'s unit tests read.
+    .names(&["TransactWriteItems", "ValidationException", "Item size"]);
+    assert_eq!(dynamo.token_record_count().await, 0);
+}

@@ -46,9 +46,23 @@ impl Call<'_> {
     /// `text` with the raw client token replaced.
     pub fn redacted(&self, text: &str) -> String {
         match self.redact {
-            Some(token) if !token.is_empty() => text.replace(token, "<clientToken>"),
-            _ => text.to_owned(),
+            Some(token) => redact_token(text, token),
+            None => text.to_owned(),
         }
+    }
+}
+
+/// `text` without `token`: inside the idempotency key (`...#<account>#<token>`) always; bare
+/// when it is long enough (8 characters or more) not to be mistaken for part of a word.
+pub fn redact_token(text: &str, token: &str) -> String {
+    if token.is_empty() {
+        return text.to_owned();
+    }
+    let keyed = text.replace(&format!("#{token}"), "#<clientToken>");
+    if token.chars().count() >= 8 {
+        keyed.replace(token, "<clientToken>")
+    } else {
+        keyed
     }
 }
 
@@ -208,6 +222,19 @@ mod tests {
             "store failure: TransactWriteItems on executions, tokens: ValidationException: One or \
              more parameter values were invalid: key <clientToken> is bad (HTTP 400, DynamoDB \
              request id none)"
+        );
+    }
+
+    #[test]
+    fn a_token_is_redacted_inside_the_key_always_and_bare_when_it_is_long_enough() {
+        let key = "Key CancelLifecycleExecution#123456789012#t1 not found; t1 retry";
+        assert_eq!(
+            redact_token(key, "t1"),
+            "Key CancelLifecycleExecution#123456789012#<clientToken> not found; t1 retry"
+        );
+        assert_eq!(
+            redact_token("value Secret-Token-42 quoted", "Secret-Token-42"),
+            "value <clientToken> quoted"
         );
     }
 }

@@ -170,8 +170,10 @@ pub fn read_cancellation(
 /// A cancellation reason's message (an item over the size limit says so here), without the
 /// raw client token.
 fn reason_message(reason: &CancellationReason, plan: &CancelPlan) -> String {
-    let message = reason.message().unwrap_or("no message");
-    message.replace(plan.client_token(), "<clientToken>")
+    super::classify::redact_token(
+        reason.message().unwrap_or("no message"),
+        plan.client_token(),
+    )
 }
 
 /// Full jitter over an exponential ceiling: concurrent retries spread out instead of colliding.
@@ -347,5 +349,23 @@ mod tests {
             &[reason("None", &[]), reason("ConditionalCheckFailed", &own)],
         );
         assert!(matches!(error, Err(StoreError::Corrupt(_))));
+    }
+
+    #[test]
+    fn an_item_cancelled_for_its_size_is_named_with_its_reason() {
+        let mut too_large = reason("ValidationError", &[]);
+        too_large = CancellationReason::builder()
+            .code(too_large.code().unwrap_or_default())
+            .message("Item size to update has exceeded the maximum allowed size")
+            .build();
+        let cause = read(&[reason("None", &[]), too_large]).unwrap_err();
+        assert!(
+            cause.contains("the execution's Update (executions table)"),
+            "{cause}"
+        );
+        assert!(
+            cause.contains("ValidationError: Item size to update has exceeded"),
+            "{cause}"
+        );
     }
 }
