@@ -81,18 +81,7 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        // Each request of this connection can ask whether its caller reset it (the summary).
-        let probe = PeerProbe::of(&stream);
-        let service = TowerToHyperService::new(router.clone().map_request(
-            move |mut request: http::Request<hyper::body::Incoming>| {
-                if let Some(probe) = &probe {
-                    request.extensions_mut().insert(probe.clone());
-                }
-                request
-            },
-        ));
-        let stream = write_timeout::WriteTimeout::new(stream, limits.write_timeout);
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let connection = connection_for(&builder, &router, stream, limits.write_timeout);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
@@ -101,19 +90,20 @@ pub async fn serve(
             drop(permit);
         });
     }
+    finish(graceful, in_flight, limits.shutdown_deadline).await;
+}
+
+/// The connections, and the work of callers that went away: both within `deadline`.
+async fn finish(graceful: GracefulShutdown, in_flight: TaskTracker, deadline: Duration) {
     info!("shutting down: finishing requests in flight");
-    // The connections, and the work of callers that went away: both within the deadline.
     in_flight.close();
     let finished = async {
         graceful.shutdown().await;
         in_flight.wait().await;
     };
-    if tokio::time::timeout(limits.shutdown_deadline, finished)
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(deadline, finished).await.is_err() {
         warn!(
-            deadline_ms = limits.shutdown_deadline.as_millis() as u64,
+            deadline_ms = deadline.as_millis() as u64,
             "requests still in flight at the shutdown deadline; exiting"
         );
     }
@@ -138,4 +128,25 @@ impl AcceptErrors {
             self.since_logged = 0;
         }
     }
+}
+
+/// One connection: each of its requests can ask whether the caller reset it (the summary line),
+/// and its writes must make progress.
+fn connection_for(
+    builder: &http1::Builder,
+    router: &Router,
+    stream: tokio::net::TcpStream,
+    write_timeout: Duration,
+) -> impl hyper_util::server::graceful::GracefulConnection<Error = hyper::Error> {
+    let probe = PeerProbe::of(&stream);
+    let service = TowerToHyperService::new(router.clone().map_request(
+        move |mut request: http::Request<hyper::body::Incoming>| {
+            if let Some(probe) = &probe {
+                request.extensions_mut().insert(probe.clone());
+            }
+            request
+        },
+    ));
+    let stream = write_timeout::WriteTimeout::new(stream, write_timeout);
+    builder.serve_connection(TokioIo::new(stream), service)
 }
