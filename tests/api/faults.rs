@@ -11,7 +11,7 @@ use crate::helpers::{
 };
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::dynamodb::client::REQUEST_DEADLINE;
-use cancel_lifecycle_execution::store::DynamoDbStore;
+use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore};
 
 const PATH: &str = "/CancelLifecycleExecution";
 
@@ -52,16 +52,10 @@ impl Rig {
     /// the faulty request took and the `cause` its summary line gave.
     async fn assert_fault(&self, mode: &str, status: u16, error: &str) -> Fault {
         self.faulty.set(mode).await;
-        let logs = Buffer::default();
-        capture_on_this_thread(&logs);
-        let started = Instant::now();
-        let answer = self.cancel().await;
-        let took = started.elapsed();
-        stop_capture();
-        let line = summary_line(&logs);
-        let cause = line["cause"].as_str().unwrap_or_default().to_owned();
+        let (answer, fault) =
+            observed_cancel(&self.app, &cancel_body("fault-token", &self.id)).await;
         assert!(
-            !logs.text().contains("fault-token"),
+            !fault.logs.contains("fault-token"),
             "{mode}: the raw token is logged"
         );
         assert_eq!(answer.status, status, "{mode}: {answer:?}");
@@ -96,7 +90,7 @@ impl Rig {
             self.dynamo.execution(&self.id).await.unwrap().status,
             "CANCELLING"
         );
-        Fault { took, cause }
+        fault
     }
 }
 
@@ -104,6 +98,31 @@ impl Rig {
 struct Fault {
     took: Duration,
     cause: String,
+    /// Every log line the request wrote.
+    logs: String,
+}
+
+/// One cancel through `app` with its log captured: the answer, how long it took and the
+/// `cause` of its summary line.
+async fn observed_cancel<S: CancelStore>(app: &App<S>, body: &str) -> (Received, Fault) {
+    let logs = Buffer::default();
+    capture_on_this_thread(&logs);
+    let started = Instant::now();
+    let answer = call(app, plain("PUT", PATH, body)).await;
+    let took = started.elapsed();
+    stop_capture();
+    let cause = summary_line(&logs)["cause"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (
+        answer,
+        Fault {
+            took,
+            cause,
+            logs: logs.text(),
+        },
+    )
 }
 
 impl Fault {
@@ -242,24 +261,9 @@ async fn a_refused_connection_gives_503_and_the_next_request_succeeds_once_dynam
         DynamoDbStore::new(client_for(&endpoint), dynamo.tables.clone()).with_endpoint(&endpoint);
     let body = cancel_body("refused", &id);
 
-    let logs = Buffer::default();
-    capture_on_this_thread(&logs);
-    let started = Instant::now();
-    let answer = call(
-        &App::new(down, Some(account(ACCOUNT))),
-        plain("PUT", PATH, &body),
-    )
-    .await;
-    let took = started.elapsed();
-    stop_capture();
-    Fault {
-        took,
-        cause: summary_line(&logs)["cause"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    }
-    .names(&[
+    let (answer, fault) = observed_cancel(&App::new(down, Some(account(ACCOUNT))), &body).await;
+    let took = fault.took;
+    fault.names(&[
         "TransactWriteItems",
         "no answer from",
         &endpoint,
@@ -289,11 +293,8 @@ async fn a_table_that_does_not_exist_on_dynamodb_is_a_service_exception_whose_ca
     let tables = crate::helpers::unique_tables();
     let store = DynamoDbStore::new(client_for(&endpoint), tables.clone()).with_endpoint(&endpoint);
     let app = App::new(store, Some(account(ACCOUNT)));
-    let logs = Buffer::default();
-    capture_on_this_thread(&logs);
 
-    let answer = call(&app, plain("PUT", PATH, &cancel_body("t", &new_id()))).await;
-    stop_capture();
+    let (answer, fault) = observed_cancel(&app, &cancel_body("t", &new_id())).await;
 
     answer.assert_error(
         500,
@@ -301,14 +302,7 @@ async fn a_table_that_does_not_exist_on_dynamodb_is_a_service_exception_whose_ca
         "The service could not process the request because of an internal error. Retry later.",
     );
     assert!(!answer.body.contains(&tables.executions) && !answer.body.contains("idempotency"));
-    Fault {
-        took: Duration::ZERO,
-        cause: summary_line(&logs)["cause"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    }
-    .names(&[
+    fault.names(&[
         "TransactWriteItems",
         &tables.executions,
         "ResourceNotFoundException",
@@ -318,51 +312,17 @@ async fn a_table_that_does_not_exist_on_dynamodb_is_a_service_exception_whose_ca
 /// An executions table keyed otherwise (moto's own answer): the cause says so.
 #[tokio::test]
 async fn an_executions_table_keyed_otherwise_is_a_service_exception_whose_cause_says_so() {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
     let dynamo = Dynamo::start().await;
     let mut tables = dynamo.tables.clone();
     tables.executions = format!("{}-keyed-otherwise", tables.executions);
-    crate::helpers::admin_client(&crate::helpers::moto_endpoint())
-        .create_table()
-        .table_name(&tables.executions)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    crate::helpers::create_table_keyed_on_id(&tables.executions).await;
     let store = DynamoDbStore::new(client_for(&crate::helpers::moto_endpoint()), tables);
     let app = App::new(store, Some(account(ACCOUNT)));
-    let logs = Buffer::default();
-    capture_on_this_thread(&logs);
 
-    let answer = call(&app, plain("PUT", PATH, &cancel_body("t", &new_id()))).await;
-    stop_capture();
+    let (answer, fault) = observed_cancel(&app, &cancel_body("t", &new_id())).await;
 
     assert_eq!(answer.status, 500, "{answer:?}");
-    let cause = summary_line(&logs)["cause"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    Fault {
-        took: Duration::ZERO,
-        cause,
-    }
-    .names(&["TransactWriteItems", "ValidationException"]);
+    fault.names(&["TransactWriteItems", "ValidationException"]);
 }
 
 /// An execution item near DynamoDB's 400 KB limit: the status change would push it over; the
@@ -398,23 +358,12 @@ async fn an_execution_item_that_the_cancel_would_push_over_the_size_limit_is_nam
         ),
         Some(account(ACCOUNT)),
     );
-    let logs = Buffer::default();
-    capture_on_this_thread(&logs);
-
-    let answer = call(&app, plain("PUT", PATH, &cancel_body("big", &id))).await;
-    stop_capture();
+    let (answer, fault) = observed_cancel(&app, &cancel_body("big", &id)).await;
 
     assert_eq!(answer.status, 500, "{answer:?}");
-    let cause = summary_line(&logs)["cause"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    Fault {
-        took: Duration::ZERO,
-        cause,
-    }
-    // moto answers the call with the error; DynamoDB cancels the transaction with the item's
-    // own reason, which `transaction`'s unit tests read.
-    .names(&["TransactWriteItems", "ValidationException", "Item size"]);
+    fault
+        // moto answers the call with the error; DynamoDB cancels the transaction with the item's
+        // own reason, which `transaction`'s unit tests read.
+        .names(&["TransactWriteItems", "ValidationException", "Item size"]);
     assert_eq!(dynamo.token_record_count().await, 0);
 }

@@ -325,34 +325,6 @@ fn with_tables(
     vars
 }
 
-/// A table on moto keyed on `id`, not on the schema's key.
-async fn create_mis_keyed_table(name: &str) {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
-    crate::helpers::admin_client(&crate::helpers::moto_endpoint())
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-}
-
 #[test]
 fn a_local_start_against_a_missing_table_stops_naming_the_table_and_the_fix() {
     let tables = unique_tables();
@@ -374,7 +346,7 @@ fn a_local_start_against_a_missing_table_stops_naming_the_table_and_the_fix() {
 #[tokio::test]
 async fn a_table_keyed_otherwise_stops_the_local_start_and_create_tables_naming_both_keys() {
     let tables = unique_tables();
-    create_mis_keyed_table(&tables.executions).await;
+    crate::helpers::create_table_keyed_on_id(&tables.executions).await;
     let vars = with_tables(aws_env(&crate::helpers::moto_endpoint()), &tables);
 
     for args in [&[][..], &["create-tables"][..]] {
