@@ -125,9 +125,12 @@ async fn dynamodb_client() -> Result<(aws_sdk_dynamodb::Client, String), String>
                 .to_owned(),
         );
     };
-    let endpoint = sdk_config
-        .endpoint_url()
-        .map_or_else(|| format!("{REGIONAL_ENDPOINT} of {region}"), str::to_owned);
+    // The SDK reads the service's own variable before the shared one; so does the log.
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .or_else(|| sdk_config.endpoint_url().map(str::to_owned))
+        .unwrap_or_else(|| format!("{REGIONAL_ENDPOINT} of {region}"));
     Ok((client(&sdk_config), endpoint))
 }
 

@@ -42,26 +42,32 @@ impl Metrics {
     /// The EMF document for one request.
     pub fn document(&self, summary: &RequestSummary<'_>, timestamp_ms: u128) -> serde_json::Value {
         let names: Vec<&str> = self.dimensions.iter().map(|d| d.name()).collect();
-        let every_metric = serde_json::json!([
+        // Only what an alarm or a dashboard widget reads (BENCHMARKS.md, "Metrics"): each metric
+        // under each dimension set is a custom metric, billed for every hour it is published.
+        let read = serde_json::json!([
             {"Name": "Requests", "Unit": "Count"},
-            {"Name": "Latency", "Unit": "Milliseconds"},
-            {"Name": "DynamoDBCalls", "Unit": "Count"}
+            {"Name": "Latency", "Unit": "Milliseconds"}
         ]);
         let version = Dimension::FunctionVersion.name();
-        // With a version dimension, every metric goes to the set without it (alarms and the
-        // dashboard read it across versions), and only `Requests` to the set with it (the
-        // rollback alarm reads the new version's own): each metric under each set is a custom
-        // metric billed by the month, per version, and no one reads the others per version.
+        // With a version dimension, both metrics go to the set without it (alarms and the
+        // dashboard read them across versions), and `Requests` of a server fault (5xx) to the
+        // set with it too: the rollback alarm reads only the new version's faults.
+        let per_version = names.contains(&version) && names.len() > 1 && summary.status >= 500;
         let directives = if names.contains(&version) && names.len() > 1 {
             let across: Vec<&str> = names.iter().copied().filter(|n| *n != version).collect();
-            serde_json::json!([
-                {"Namespace": self.namespace, "Dimensions": [across], "Metrics": every_metric},
-                {"Namespace": self.namespace, "Dimensions": [names],
-                 "Metrics": [{"Name": "Requests", "Unit": "Count"}]}
-            ])
+            let mut sets = vec![
+                serde_json::json!({"Namespace": self.namespace, "Dimensions": [across], "Metrics": read}),
+            ];
+            if per_version {
+                sets.push(
+                    serde_json::json!({"Namespace": self.namespace, "Dimensions": [names],
+                    "Metrics": [{"Name": "Requests", "Unit": "Count"}]}),
+                );
+            }
+            serde_json::Value::Array(sets)
         } else {
             serde_json::json!([
-                {"Namespace": self.namespace, "Dimensions": [names], "Metrics": every_metric}
+                {"Namespace": self.namespace, "Dimensions": [names], "Metrics": read}
             ])
         };
         let mut document = serde_json::json!({
@@ -73,7 +79,6 @@ impl Metrics {
             "Outcome": summary.outcome.name(),
             "Requests": 1,
             "Latency": millis(summary.duration),
-            "DynamoDBCalls": summary.dynamodb_calls,
             "StatusCode": summary.status,
             "request_id": summary.request_id,
         });
@@ -84,8 +89,8 @@ impl Metrics {
             }
             document["cold_start"] = lambda.cold_start.into();
         }
-        if self.dimensions.contains(&Dimension::FunctionVersion) {
-            document[Dimension::FunctionVersion.name()] = self.function_version.as_str().into();
+        if per_version {
+            document[version] = self.function_version.as_str().into();
         }
         document
     }
@@ -119,7 +124,7 @@ mod tests {
     use crate::domain::Operation;
     use crate::telemetry::RequestOutcome;
 
-    fn document(dimensions: Vec<Dimension>) -> serde_json::Value {
+    fn document(dimensions: Vec<Dimension>, status: u16) -> serde_json::Value {
         let metrics = Metrics::new(
             "Ns".to_owned(),
             dimensions,
@@ -132,8 +137,12 @@ mod tests {
             account_id: None,
             lifecycle_execution_id: None,
             client_token_sha256: None,
-            outcome: RequestOutcome::Cancelled,
-            status: 200,
+            outcome: if status >= 500 {
+                RequestOutcome::Failed(crate::error::ErrorKind::Service)
+            } else {
+                RequestOutcome::Cancelled
+            },
+            status,
             duration: Duration::from_micros(1500),
             dynamodb_calls: 1,
             cause: None,
@@ -144,18 +153,40 @@ mod tests {
     }
 
     #[test]
-    fn with_a_version_dimension_only_requests_is_written_per_version() {
-        let with_version = document(vec![
-            Dimension::Operation,
-            Dimension::Outcome,
-            Dimension::FunctionVersion,
-        ]);
-        let directives = &with_version["_aws"]["CloudWatchMetrics"];
+    fn only_requests_and_latency_are_published_since_nothing_reads_another_metric() {
+        let cancelled = document(Dimension::DEFAULT.to_vec(), 200);
+        let directives = &cancelled["_aws"]["CloudWatchMetrics"];
+        assert_eq!(directives.as_array().map(Vec::len), Some(1));
         assert_eq!(
             directives[0]["Dimensions"],
             serde_json::json!([["Operation", "Outcome"]])
         );
-        assert_eq!(directives[0]["Metrics"].as_array().map(Vec::len), Some(3));
+        assert_eq!(
+            directives[0]["Metrics"],
+            serde_json::json!([
+                {"Name": "Requests", "Unit": "Count"},
+                {"Name": "Latency", "Unit": "Milliseconds"}
+            ])
+        );
+        assert_eq!(cancelled["Latency"], 1.5);
+        assert!(cancelled.get("DynamoDBCalls").is_none());
+        assert!(cancelled.get("FunctionVersion").is_none());
+    }
+
+    #[test]
+    fn with_a_version_dimension_only_the_requests_of_a_server_fault_are_written_per_version() {
+        let dimensions = vec![
+            Dimension::Operation,
+            Dimension::Outcome,
+            Dimension::FunctionVersion,
+        ];
+        let fault = document(dimensions.clone(), 500);
+        let directives = &fault["_aws"]["CloudWatchMetrics"];
+        assert_eq!(
+            directives[0]["Dimensions"],
+            serde_json::json!([["Operation", "Outcome"]])
+        );
+        assert_eq!(directives[0]["Metrics"].as_array().map(Vec::len), Some(2));
         assert_eq!(
             directives[1]["Dimensions"],
             serde_json::json!([["Operation", "Outcome", "FunctionVersion"]])
@@ -164,15 +195,15 @@ mod tests {
             directives[1]["Metrics"],
             serde_json::json!([{"Name": "Requests", "Unit": "Count"}])
         );
-        assert_eq!(with_version["FunctionVersion"], "7");
-        let without = document(Dimension::DEFAULT.to_vec());
-        let directives = &without["_aws"]["CloudWatchMetrics"];
+        assert_eq!(fault["FunctionVersion"], "7");
+
+        let cancelled = document(dimensions, 200);
+        let directives = &cancelled["_aws"]["CloudWatchMetrics"];
         assert_eq!(directives.as_array().map(Vec::len), Some(1));
         assert_eq!(
             directives[0]["Dimensions"],
             serde_json::json!([["Operation", "Outcome"]])
         );
-        assert!(without.get("FunctionVersion").is_none());
-        assert_eq!(without["Latency"], 1.5);
+        assert!(cancelled.get("FunctionVersion").is_none());
     }
 }

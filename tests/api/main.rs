@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod alarm_metrics;
 mod aws_events;
 mod callers_leaving;
 mod dynamodb;

@@ -246,6 +246,25 @@ def test_the_bootstrap_starts_with_exactly_the_templates_environment(tmp_path):
         assert process.poll() is None
 
 
+def test_the_start_up_check_names_the_endpoint_of_aws_endpoint_url_dynamodb_when_it_gets_no_answer(tmp_path):
+    """The SDK sends to AWS_ENDPOINT_URL_DYNAMODB; the WARN line must name that endpoint, not
+    the regional one."""
+    if not BOOTSTRAP.exists():
+        pytest.fail(f"{BOOTSTRAP} is missing: run `make lambda-check`")
+    log = tmp_path / "stdout.log"
+    env = {**template_environment(), "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test",
+           "AWS_SECRET_ACCESS_KEY": "test", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:9"}
+    with log.open("wb") as out, running_bootstrap(BOOTSTRAP, env, RUNNER, stdout=out) as (api, _):
+        event = json.loads((ROOT / "events" / "14-rest-api-wrong-method.json").read_text())
+        kind, payload = api.invoke(event, timeout=30)
+        assert kind == "response", payload
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    warnings = [line for line in lines if "start-up check: no answer" in str(line.get("message", ""))]
+    assert warnings, lines
+    assert "http://127.0.0.1:9" in json.dumps(warnings[0]), warnings[0]
+    assert "regional" not in json.dumps(warnings[0]), warnings[0]
+
+
 def test_under_lambda_the_summary_line_and_metrics_carry_lambdas_ids_and_the_cold_start(tmp_path):
     if not BOOTSTRAP.exists():
         pytest.fail(f"{BOOTSTRAP} is missing: run `make lambda-check`")
