@@ -76,11 +76,12 @@ run:
 
 # Benchmarks, not part of `make test`: BENCHMARKS.md gives every figure with its command.
 # bench-model holds each DynamoDB call to a latency fitted to published figures (SAMPLES per
-# path and design: 4000 take about 30 minutes; 10000, for a measured p99.9, about 75);
+# path and design, 10000 for a measured p99.9: about 70 minutes, 49 with WITHOUT_IN_PROCESS=1,
+# which leaves out the harness's own copy of this service);
 # bench-cold-start needs root and the cgroup v1 cpu hierarchy.
 BENCH_DIR := target/bench
 LAMBDA_BOOTSTRAP := target/lambda/cancel-lifecycle-execution/bootstrap
-SAMPLES ?= 4000
+SAMPLES ?= 10000
 MODEL_PROFILE ?= upper
 
 bench: bench-handler bench-model bench-cold-start bench-cost

@@ -12,7 +12,8 @@ prints "listening on http(s)://127.0.0.1:PORT" once ready. With --latency-model,
 DynamoDB call is held until a latency drawn for its operation (scripts/latency_model.py) has
 passed since the request arrived: the draw, not the draw plus upstream's own time (a call whose
 upstream time exceeds its draw is counted as an overrun). `GET /__model__` reports calls,
-overruns and upstream time per operation. With --tls-cert and --tls-key it serves HTTPS. Control it with
+overruns and upstream time per operation, and the wall-clock arrival and excess of each overrun
+(`?since=N`: from the Nth on). With --tls-cert and --tls-key it serves HTTPS. Control it with
 `PUT /__fault__` and a body naming the mode: one of MODES, "none" (forward), "silent" (never
 answer) or "slow" (forward after SLOW_SECONDS); `GET /__fault__` reports the mode and how many
 DynamoDB requests it has answered in each.
@@ -65,6 +66,9 @@ class State:
         self.counts = {}
         self.model = model
         self.calls = {}
+        # (wall-clock arrival, ms) of every call that upstream answered later than its draw:
+        # the harness gives each to the request that was in flight when it arrived.
+        self.excesses = []
         self.lock = threading.Lock()
         self.local = threading.local()
 
@@ -95,6 +99,8 @@ class State:
             entry["drawn_ms"] += draw_ms
             entry["overruns"] += upstream_ms > draw_ms
             entry["excess_ms"] += max(0.0, upstream_ms - draw_ms)
+            if upstream_ms > draw_ms:
+                self.excesses.append((time.time() - upstream_ms / 1000, upstream_ms - draw_ms))
         if draw_ms > upstream_ms:
             time.sleep((draw_ms - upstream_ms) / 1000)
 
@@ -122,9 +128,12 @@ def handler_for(state):
             self.wfile.write(body)
 
         def do_GET(self):
-            if self.path == "/__model__":
+            path, _, query = self.path.partition("?")
+            if path == "/__model__":
+                since = int(urllib.parse.parse_qs(query).get("since", ["0"])[0])
                 with state.lock:
-                    report = {"profile": state.model and state.model.profile, "calls": json.loads(json.dumps(state.calls))}
+                    report = {"profile": state.model and state.model.profile, "calls": json.loads(json.dumps(state.calls)),
+                              "excesses": state.excesses[since:], "excesses_total": len(state.excesses)}
                 return self._send(200, json.dumps(report).encode(), [("Content-Type", "application/json")])
             if self.path == "/__fault__":
                 with state.lock:

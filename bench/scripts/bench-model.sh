@@ -2,7 +2,9 @@
 # The latency model run (BENCHMARKS.md, "Latency on DynamoDB's published figures"): moto, the
 # model endpoint in front of it (scripts/fault_dynamodb.py --latency-model), and the harness
 # (bench/src, `compare_designs`) with the real bootstrap beside the three designs.
-# Usage: bench/scripts/bench-model.sh BOOTSTRAP OUT_PREFIX   (env: MODEL_PROFILE, SAMPLES, BATCH, CONCURRENCY)
+# Usage: bench/scripts/bench-model.sh BOOTSTRAP OUT_PREFIX   (env: MODEL_PROFILE, SAMPLES, BATCH, CONCURRENCY,
+#   WITHOUT_IN_PROCESS=1 to leave out the harness's own copy of this service,
+#   BINARY_ONLY=1 as well to run the real binary alone)
 set -euo pipefail
 bootstrap=$1 out=$2
 venv="${VENV:-.venv}"
@@ -22,4 +24,5 @@ model=$(sed -n 's/^listening on //p' "$log")
 [ -n "$model" ] || { echo "bench-model: the model endpoint did not start: $(cat "$log")" >&2; exit 2; }
 MODEL_ENDPOINT="$model" target/release/compare_designs \
   --samples "${SAMPLES:-4000}" --batch "${BATCH:-100}" --concurrency "${CONCURRENCY:-1}" \
+  ${WITHOUT_IN_PROCESS:+--without-in-process} ${BINARY_ONLY:+--binary-only} \
   --binary "$bootstrap" --json "$out.json" | tee "$out.md"

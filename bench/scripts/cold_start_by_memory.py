@@ -3,27 +3,39 @@
 
 Lambda scales CPU with memory: one vCPU at 1,769 MB. Here a cgroup v1 CPU quota stands for it:
 cpu.cfs_quota_us = cpu.cfs_period_us * memory / 1769, on a group made for the run and removed
-after it. Each run starts the bootstrap inside the group under a stand-in Lambda runtime API
+after it. Each run starts the bootstrap under a stand-in Lambda runtime API
 (scripts/lambda_runtime.py) and times, from the spawn:
 
-  init          until its first poll of the runtime API
-  first answer  until it has posted the answer to its first event: a REST API cancel that goes
-                to DynamoDB, so the TLS handshake with the database is in it
+  init          until its first poll of the runtime API (Lambda's Init Duration)
+  invoke        from that poll until it has posted the answer to its first event (Duration):
+                a REST API cancel that goes to DynamoDB
+  first answer  init + invoke: what the caller of a cold start waits, beyond Lambda's own
+                placement of the environment
+  billed        init + invoke, rounded up to the ms: a custom runtime's cold start is billed
+                for both phases
+
+in two CPU regimes: `throttled` puts the process in the group before it starts (init gets
+the invocation's share), `init-free` starts it with the whole machine and moves it into the
+group at its first poll (init unthrottled, as community reports say Lambda's init is). Each
+row runs with the start-up check (DescribeTable on both tables: the TLS connection to DynamoDB
+is opened in init and reused by the first request) and without it (BENCH_SKIP_STARTUP_CHECK=1:
+the first request opens it).
 
 DynamoDB is moto behind scripts/fault_dynamodb.py served over HTTPS with a certificate of a
 CA made for the run. The SDK trusts it through SSL_CERT_FILE, pointed at the system's CA bundle
-with that CA added, so that the process loads a full trust store as it does on Lambda. The same
-runs over plain HTTP give the share of TLS. Then 50 warm events give the log bytes each request writes to stdout
-(what CloudWatch Logs ingests from the function).
+with that CA added, so that the process loads a full trust store as it does on Lambda. Then 50
+warm events at template.yaml's memory give the log bytes each request writes to stdout (what
+CloudWatch Logs ingests from the function).
 
     cold_start_by_memory.py --bootstrap target/lambda/cancel-lifecycle-execution/bootstrap \
-        --moto http://127.0.0.1:5000 [--runs 20] [--memory 128,256,512,1769]
+        --moto http://127.0.0.1:5000 [--runs 20] [--memory 128,256,512,1024]
 
 Needs root and the cgroup v1 cpu hierarchy (/sys/fs/cgroup/cpu), openssl, and boto3 (run it
 with .venv/bin/python).
 """
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -36,12 +48,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from lambda_runtime import LAMBDA_VARIABLES, RuntimeApi  # noqa: E402
+from cost_model import ARM_GB_SECOND, template_memory  # noqa: E402
 from measure_startup import dynamodb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CGROUP_CPU = Path("/sys/fs/cgroup/cpu")
 FULL_VCPU_MB = 1769
 ACCOUNT = "123456789012"
+REGIMES = ("throttled", "init-free")
 
 
 def fail(message):
@@ -108,6 +122,9 @@ class CpuGroup:
     def enter_from_child(self):
         (self.path / "cgroup.procs").write_text(str(os.getpid()))
 
+    def enter(self, pid):
+        (self.path / "cgroup.procs").write_text(str(pid))
+
 
 EVENT = (ROOT / "events" / "01-rest-api-cancel.json").read_text()
 
@@ -126,16 +143,34 @@ def new_execution(client, tables):
     return execution_id
 
 
-def one_cold_start(bootstrap, env, group, client, tables, warm_events=0):
-    """(init s, first answer s, warm answers s, stdout bytes per warm event) of one fresh process."""
+class Run:
+    """One fresh process: init, invoke and first answer in seconds; stdout bytes per warm event."""
+
+    def __init__(self, init, invoke, warm=(), log_bytes=None):
+        self.init, self.invoke, self.first_answer = init, invoke, init + invoke
+        self.billed_ms = math.ceil((init + invoke) * 1000)
+        self.warm, self.log_bytes = list(warm), log_bytes
+
+
+def one_cold_start(bootstrap, env, group, regime, client, tables, warm_events=0):
     api = RuntimeApi().start()
     execution_id = new_execution(client, tables)
     api_env = {**env, **LAMBDA_VARIABLES, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(group.memory_mb),
                "AWS_LAMBDA_RUNTIME_API": api.address}
     log = tempfile.TemporaryFile()
+    throttled = regime == "throttled"
+    spawned = []
+    if not throttled:
+        def enter_group():
+            # Init is over: into the group before the event is handed over.
+            while not spawned:
+                time.sleep(0.001)
+            group.enter(spawned[0].pid)
+        api.on_first_poll = enter_group
     started = time.perf_counter()
     process = subprocess.Popen([str(bootstrap)], env=api_env, stdout=log, stderr=subprocess.STDOUT,
-                               preexec_fn=group.enter_from_child)
+                               preexec_fn=group.enter_from_child if throttled else None)
+    spawned.append(process)
     try:
         kind, body = api.invoke(cancel_event(execution_id), timeout=30)
         answered = time.perf_counter()
@@ -153,7 +188,7 @@ def one_cold_start(bootstrap, env, group, client, tables, warm_events=0):
                 warm.append(time.perf_counter() - sent)
             time.sleep(0.2)
             per_event = (log.seek(0, os.SEEK_END) - before) / warm_events
-        return api.first_poll_at - started, answered - started, warm, per_event
+        return Run(api.first_poll_at - started, answered - api.first_poll_at, warm, per_event)
     finally:
         process.kill()
         process.wait(timeout=10)
@@ -171,7 +206,7 @@ def main():
     parser.add_argument("--bootstrap", required=True, type=Path)
     parser.add_argument("--moto", required=True)
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--memory", default="128,256,512,1769")
+    parser.add_argument("--memory", default="128,256,512,1024")
     args = parser.parse_args()
     if os.geteuid() != 0 or not (CGROUP_CPU / "cpu.cfs_quota_us").exists():
         fail("needs root and the cgroup v1 cpu hierarchy at /sys/fs/cgroup/cpu (run as root on a host that mounts it)")
@@ -187,34 +222,37 @@ def main():
             "METRICS_DIMENSIONS": "Operation,Outcome,FunctionVersion", "AWS_LAMBDA_LOG_FORMAT": "JSON"}
     subprocess.run([str(args.bootstrap), "create-tables"], env={**base, "AWS_ENDPOINT_URL_DYNAMODB": args.moto},
                    check=True, capture_output=True)
+    checks = {"with": {}, "without": {"BENCH_SKIP_STARTUP_CHECK": "1"}}
     with tempfile.TemporaryDirectory() as directory:
         ca, cert, key = make_ca(directory)
         https, https_url = start_endpoint(args.moto, (cert, key))
-        http, http_url = start_endpoint(args.moto)
         try:
-            endpoints = {
-                "https": {**base, "AWS_ENDPOINT_URL_DYNAMODB": https_url, "SSL_CERT_FILE": str(ca)},
-                "http": {**base, "AWS_ENDPOINT_URL_DYNAMODB": http_url},
-            }
-            print(f"{args.runs} cold starts per row; median and p90 in ms, from the spawn")
-            print(f"{'memory MB':>9} {'vCPU':>6} {'endpoint':>8} {'init':>17} {'first answer':>17} {'answer-init':>17}")
-            warm_rows, log_bytes = [], None
+            env = {**base, "AWS_ENDPOINT_URL_DYNAMODB": https_url, "SSL_CERT_FILE": str(ca)}
+            print(f"{args.runs} cold starts per row over HTTPS; median and p90 in ms; "
+                  f"cost of the billed duration per million cold starts, Arm at {ARM_GB_SECOND} USD per GB-s")
+            print(f"| memory MB | vCPU | init CPU | start-up check | init p50 | init p90 | invoke p50 | invoke p90 "
+                  f"| first answer p50 | first answer p90 | billed ms p50 | USD per million cold starts |")
+            print("| --- " * 12 + "|")
             for memory in [int(m) for m in args.memory.split(",")]:
                 with CpuGroup(memory) as group:
-                    for name, env in endpoints.items():
-                        runs = [one_cold_start(args.bootstrap, env, group, client, tables) for _ in range(args.runs)]
-                        inits = [r[0] for r in runs]
-                        answers = [r[1] for r in runs]
-                        print(f"{memory:>9} {group.share:>6.3f} {name:>8} {describe(inits)} {describe(answers)} "
-                              f"{describe([a - i for i, a, _, _ in runs])}", flush=True)
-                    _, _, warm, log_bytes = one_cold_start(args.bootstrap, endpoints["https"], group, client, tables, 50)
-                    warm_rows.append(f"{memory:>9} {group.share:>6.3f}    https {describe(warm)}")
-            print("warm cancels after the first (50 in one process), median and p90 in ms, DynamoDB answering at once:")
-            print("\n".join(warm_rows))
-            print(f"log bytes written to stdout per warm cancel: {log_bytes:.0f}")
+                    for regime in REGIMES:
+                        for check, extra in checks.items():
+                            runs = [one_cold_start(args.bootstrap, {**env, **extra}, group, regime, client, tables)
+                                    for _ in range(args.runs)]
+                            billed = statistics.median(r.billed_ms for r in runs)
+                            cost = billed / 1000 * memory / 1024 * ARM_GB_SECOND * 1e6
+                            init, invoke, answer = (describe([getattr(r, f) for r in runs]).split()
+                                                    for f in ("init", "invoke", "first_answer"))
+                            print(f"| {memory} | {group.share:.3f} | {regime} | {check} | {' | '.join(init)} | "
+                                  f"{' | '.join(invoke)} | {' | '.join(answer)} | {billed:.0f} | {cost:.2f} |",
+                                  flush=True)
+            with CpuGroup(template_memory()) as group:
+                run = one_cold_start(args.bootstrap, env, group, "throttled", client, tables, 50)
+            print(f"warm cancels after the first (50 in one process at {group.memory_mb} MB), median and p90 in ms, "
+                  f"moto answering at once: {describe(run.warm)}")
+            print(f"log bytes written to stdout per warm cancel: {run.log_bytes:.0f}")
         finally:
             https.kill()
-            http.kill()
 
 
 if __name__ == "__main__":

@@ -150,26 +150,43 @@ fn phase(path: &str, batch: usize) -> Vec<Call> {
         .collect()
 }
 
-/// Runs one phase with `concurrency` requests in flight: the latencies in ms, the failures, and
-/// how many were answered 503 (DynamoDB slower than the SDK timeouts allow).
+/// One answered request: its latency and the wall-clock window it was in flight.
+struct Sample {
+    ms: f64,
+    window: (f64, f64),
+}
+
+fn epoch_secs() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
+}
+
+/// Runs one phase with `concurrency` requests in flight: the samples, the failures, and how
+/// many were answered 503 (DynamoDB slower than the SDK timeouts allow).
 async fn run_phase(
     target: &Target,
     calls: Vec<Call>,
     concurrency: usize,
-) -> (Vec<f64>, Vec<String>, usize) {
+) -> (Vec<Sample>, Vec<String>, usize) {
     let calls = Arc::new(calls);
     let next = Arc::new(AtomicUsize::new(0));
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..concurrency {
         let (calls, next, target) = (calls.clone(), next.clone(), target.clone());
         workers.spawn(async move {
-            let (mut latencies, mut failures, mut unavailable) = (Vec::new(), Vec::new(), 0);
+            let (mut samples, mut failures, mut unavailable) = (Vec::new(), Vec::new(), 0);
             while let Some(call) = calls.get(next.fetch_add(1, Ordering::Relaxed)) {
-                let started = Instant::now();
+                let (from, started) = (epoch_secs(), Instant::now());
                 let (status, body) = target
                     .send(call.method.clone(), call.uri.clone(), call.body.clone())
                     .await;
-                latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                samples.push(Sample {
+                    ms,
+                    window: (from, epoch_secs()),
+                });
                 let error_type = serde_json::from_slice::<Value>(&body)
                     .ok()
                     .and_then(|v| v.get("__type").and_then(Value::as_str).map(str::to_owned));
@@ -188,17 +205,17 @@ async fn run_phase(
                     ));
                 }
             }
-            (latencies, failures, unavailable)
+            (samples, failures, unavailable)
         });
     }
-    let (mut latencies, mut failures, mut unavailable) = (Vec::new(), Vec::new(), 0);
+    let (mut samples, mut failures, mut unavailable) = (Vec::new(), Vec::new(), 0);
     while let Some(done) = workers.join_next().await {
-        let (l, f, u) = done.expect("worker");
-        latencies.extend(l);
+        let (s, f, u) = done.expect("worker");
+        samples.extend(s);
         failures.extend(f);
         unavailable += u;
     }
-    (latencies, failures, unavailable)
+    (samples, failures, unavailable)
 }
 
 /// Fresh tables holding `batch` cancellable executions, written straight to moto.
@@ -239,10 +256,17 @@ async fn reset_tables(moto: &Client, tables: &TableNames, batch: usize) {
     }
 }
 
-/// The model endpoint's counters per DynamoDB operation: calls, and the ms by which upstream's
-/// own time exceeded the drawn latency (what the model could not hide).
-async fn model_counters(http: &HttpClient, model: &str) -> BTreeMap<String, (u64, f64)> {
-    let request = Request::get(format!("{model}/__model__"))
+/// What the model endpoint counted: calls and upstream excess per DynamoDB operation (the ms
+/// by which upstream's own time exceeded the drawn latency, what the model could not hide),
+/// and each overrun from the `since`th on as (wall-clock arrival, excess ms).
+struct Counters {
+    per_operation: BTreeMap<String, (u64, f64)>,
+    overruns: Vec<(f64, f64)>,
+    overruns_total: usize,
+}
+
+async fn model_counters(http: &HttpClient, model: &str, since: usize) -> Counters {
+    let request = Request::get(format!("{model}/__model__?since={since}"))
         .body(Full::default())
         .expect("request");
     let response = http
@@ -266,12 +290,43 @@ async fn model_counters(http: &HttpClient, model: &str) -> BTreeMap<String, (u64
             );
         }
     }
-    counters
+    let overruns = report["excesses"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter_map(|pair| Some((pair[0].as_f64()?, pair[1].as_f64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Counters {
+        per_operation: counters,
+        overruns,
+        overruns_total: report["excesses_total"].as_u64().unwrap_or(0) as usize,
+    }
+}
+
+/// Each sample's latency less the upstream excess of the calls that arrived while it was in
+/// flight: what the model alone would have given. Exact with one request in flight.
+fn without_excess(samples: &[Sample], overruns: &[(f64, f64)]) -> Vec<f64> {
+    samples
+        .iter()
+        .map(|sample| {
+            let (from, to) = sample.window;
+            let excess: f64 = overruns
+                .iter()
+                .filter(|(arrived, _)| (from..=to).contains(arrived))
+                .map(|(_, ms)| ms)
+                .sum();
+            (sample.ms - excess).max(0.0)
+        })
+        .collect()
 }
 
 #[derive(Default)]
 struct Cell {
     latencies: Vec<f64>,
+    /// The same requests without moto's excess (`without_excess`).
+    modelled: Vec<f64>,
     calls: BTreeMap<String, u64>,
     excess_ms: f64,
     unavailable: usize,
@@ -349,6 +404,8 @@ async fn main() {
     let mut designs: Vec<(&str, Target)> = Vec::new();
     let mut child = None;
     if let Some(path) = &settings.binary {
+        // Its start-up check describes both tables: they exist before it starts.
+        reset_tables(&moto, &tables, settings.batch).await;
         let (process, base) = start_binary(path, &settings.model);
         child = Some(process);
         designs.push((
@@ -359,18 +416,26 @@ async fn main() {
             },
         ));
     }
-    designs.push((
-        "one transaction (this service)",
-        in_process(App::new(store(), Some(account.clone())).router()),
-    ));
-    designs.push((
-        "three calls",
-        in_process(App::new(three_calls::ThreeCalls(store()), Some(account.clone())).router()),
-    ));
-    designs.push((
-        "token first",
-        in_process(App::new(token_first::TokenFirst(store()), Some(account.clone())).router()),
-    ));
+    if !settings.without_in_process {
+        designs.push((
+            "one transaction (this service)",
+            in_process(App::new(store(), Some(account.clone())).router()),
+        ));
+    }
+    if settings.binary_only && settings.binary.is_none() {
+        eprintln!("compare_designs: --binary-only needs --binary");
+        std::process::exit(2);
+    }
+    if !settings.binary_only {
+        designs.push((
+            "three calls",
+            in_process(App::new(three_calls::ThreeCalls(store()), Some(account.clone())).router()),
+        ));
+        designs.push((
+            "token first",
+            in_process(App::new(token_first::TokenFirst(store()), Some(account.clone())).router()),
+        ));
+    }
 
     let rounds = settings.samples.div_ceil(settings.batch);
     eprintln!(
@@ -379,27 +444,36 @@ async fn main() {
     );
     let mut cells: BTreeMap<(usize, usize), Cell> = BTreeMap::new();
     let started = Instant::now();
+    let mut seen = model_counters(&http, &settings.model, 0)
+        .await
+        .overruns_total;
     for round in 0..rounds {
         for turn in 0..designs.len() {
             // Rotate the order, so no design always follows another.
             let d = (round + turn) % designs.len();
             reset_tables(&moto, &tables, settings.batch).await;
             for (p, path) in PATHS.iter().enumerate() {
-                let before = model_counters(&http, &settings.model).await;
-                let (latencies, failures, unavailable) = run_phase(
+                let before = model_counters(&http, &settings.model, seen).await;
+                let (samples, failures, unavailable) = run_phase(
                     &designs[d].1,
                     phase(path, settings.batch),
                     settings.concurrency,
                 )
                 .await;
-                let after = model_counters(&http, &settings.model).await;
+                let after = model_counters(&http, &settings.model, seen).await;
+                seen = after.overruns_total;
                 let cell = cells.entry((d, p)).or_default();
-                cell.latencies.extend(latencies);
+                cell.modelled
+                    .extend(without_excess(&samples, &after.overruns));
+                cell.latencies.extend(samples.iter().map(|s| s.ms));
                 cell.failures.extend(failures);
                 cell.unavailable += unavailable;
-                for (operation, (calls, excess_ms)) in after {
-                    let (calls_before, excess_before) =
-                        before.get(&operation).copied().unwrap_or_default();
+                for (operation, (calls, excess_ms)) in after.per_operation {
+                    let (calls_before, excess_before) = before
+                        .per_operation
+                        .get(&operation)
+                        .copied()
+                        .unwrap_or_default();
                     if calls > calls_before {
                         *cell.calls.entry(operation).or_default() += calls - calls_before;
                     }
@@ -426,20 +500,25 @@ fn report(
     cells: &mut BTreeMap<(usize, usize), Cell>,
 ) {
     println!(
-        "| design | path | n | p50 ms | p99 ms | p99.9 ms | DynamoDB calls per request | upstream excess ms per request | 503 (timed out) |"
+        "| design | path | n | p50 ms | p99 ms | p99.9 ms | DynamoDB calls per request | moto excess ms per request | moto excess at p99.9 ms | 503 (timed out) |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     let mut rows = Vec::new();
     let mut failed = 0;
     for ((d, p), cell) in cells.iter_mut() {
         cell.latencies.sort_by(f64::total_cmp);
+        cell.modelled.sort_by(f64::total_cmp);
         let n = cell.latencies.len();
         let p999 = percentile(&cell.latencies, 0.999);
         let p999_text = if n >= 10_000 {
             format!("{p999:.1}")
         } else {
-            format!("{p999:.1} (extrapolated: n < 10,000)")
+            format!("{p999:.1} (n < 10,000: fewer than 10 samples above it)")
         };
+        // With more than one request in flight an overrun cannot be given to one request.
+        let excess_at_p999 =
+            (settings.concurrency == 1).then(|| p999 - percentile(&cell.modelled, 0.999));
+        let excess_text = excess_at_p999.map_or("n/a".to_owned(), |ms| format!("{ms:.2}"));
         let calls = cell
             .calls
             .iter()
@@ -447,7 +526,7 @@ fn report(
             .collect::<Vec<_>>()
             .join(" + ");
         println!(
-            "| {} | {} | {n} | {:.1} | {:.1} | {p999_text} | {calls} | {:.2} | {} |",
+            "| {} | {} | {n} | {:.1} | {:.1} | {p999_text} | {calls} | {:.2} | {excess_text} | {} |",
             designs[*d].0,
             PATHS[*p],
             percentile(&cell.latencies, 0.5),
@@ -467,7 +546,7 @@ fn report(
             "p50_ms": percentile(&cell.latencies, 0.5), "p99_ms": percentile(&cell.latencies, 0.99),
             "p999_ms": p999, "p999_extrapolated": n < 10_000,
             "mean_ms": cell.latencies.iter().sum::<f64>() / n as f64,
-            "calls": cell.calls, "excess_ms_per_request": cell.excess_ms / n as f64, "failures": cell.failures.len(), "unavailable": cell.unavailable,
+            "calls": cell.calls, "excess_ms_per_request": cell.excess_ms / n as f64, "excess_ms_at_p999": excess_at_p999, "failures": cell.failures.len(), "unavailable": cell.unavailable,
         }));
     }
     if let Some(path) = &settings.json {

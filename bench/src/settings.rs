@@ -19,6 +19,12 @@ pub struct Settings {
     /// The real bootstrap, run beside the designs as a check that the harness adds nothing.
     #[arg(long)]
     pub binary: Option<PathBuf>,
+    /// Leave out this service's design run in the harness (the check on the real binary).
+    #[arg(long)]
+    pub without_in_process: bool,
+    /// Run the real binary alone (to re-measure its cells), no design in the harness.
+    #[arg(long, requires = "without_in_process")]
+    pub binary_only: bool,
     /// Where to write the figures as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
