@@ -113,6 +113,8 @@ ASSUMED_MIX = {
 
 
 ARM_GB_SECOND = PRICES["lambda_arm_gb_second"]
+FRONT_DOOR_PRICE = {"rest": "rest_api_per_million", "http": "http_api_per_million",
+                    "function_url": "function_url_per_million"}
 
 
 def template_text():
@@ -178,8 +180,7 @@ def per_million(path_units, duration_ms, memory_mb, log_bytes, front_door="rest"
     wru, rru = path_units
     billed_ms = math.ceil(duration_ms)
     return {
-        "front door": PRICES[f"{front_door}_api_per_million" if front_door != "function_url"
-                             else "function_url_per_million"],
+        "front door": PRICES[FRONT_DOOR_PRICE[front_door]],
         "lambda": PRICES["lambda_requests_per_million"]
         + 1e6 * billed_ms / 1000 * memory_mb / 1024 * PRICES["lambda_arm_gb_second"],
         "dynamodb": wru * PRICES["dynamodb_wru_per_million"] + rru * PRICES["dynamodb_rru_per_million"],

@@ -52,8 +52,9 @@ impl Metrics {
         // With a version dimension, both metrics go to the set without it (alarms and the
         // dashboard read them across versions), and `Requests` of a server fault (5xx) to the
         // set with it too: the rollback alarm reads only the new version's faults.
-        let per_version = names.contains(&version) && names.len() > 1 && summary.status >= 500;
-        let directives = if names.contains(&version) && names.len() > 1 {
+        let versioned = names.contains(&version) && names.len() > 1;
+        let per_version = versioned && summary.status >= 500;
+        let directives = if versioned {
             let across: Vec<&str> = names.iter().copied().filter(|n| *n != version).collect();
             let mut sets = vec![
                 serde_json::json!({"Namespace": self.namespace, "Dimensions": [across], "Metrics": read}),
