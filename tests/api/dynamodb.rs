@@ -115,29 +115,16 @@ async fn a_cancel_leaves_the_engines_other_attributes_untouched() {
     let (app, dynamo) = app_on_moto().await;
     let id = new_id();
     let arn = "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/keep-5";
-    let item = HashMap::from([
-        (
-            "lifecycleExecutionId".to_owned(),
-            AttributeValue::S(id.clone()),
-        ),
-        (
-            "accountId".to_owned(),
-            AttributeValue::S(ACCOUNT.to_owned()),
-        ),
-        (
-            "status".to_owned(),
-            AttributeValue::S("IN_PROGRESS".to_owned()),
-        ),
-        (
-            "lifecyclePolicyArn".to_owned(),
-            AttributeValue::S(arn.to_owned()),
-        ),
-        (
-            "startTime".to_owned(),
-            AttributeValue::N("1700000000".to_owned()),
-        ),
-    ]);
-    dynamo.put_item(&dynamo.tables.executions, item).await;
+    dynamo
+        .put_in_progress_with(
+            &id,
+            ACCOUNT,
+            [
+                ("lifecyclePolicyArn", AttributeValue::S(arn.to_owned())),
+                ("startTime", AttributeValue::N("1700000000".to_owned())),
+            ],
+        )
+        .await;
 
     call(&app, plain("PUT", PATH, &cancel_body("t", &id)))
         .await

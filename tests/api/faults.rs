@@ -332,25 +332,10 @@ async fn an_execution_item_that_the_cancel_would_push_over_the_size_limit_is_nam
     use aws_sdk_dynamodb::types::AttributeValue;
     let dynamo = Dynamo::start().await;
     let id = new_id();
-    let item = std::collections::HashMap::from([
-        (
-            "lifecycleExecutionId".to_owned(),
-            AttributeValue::S(id.clone()),
-        ),
-        (
-            "accountId".to_owned(),
-            AttributeValue::S(ACCOUNT.to_owned()),
-        ),
-        (
-            "status".to_owned(),
-            AttributeValue::S("IN_PROGRESS".to_owned()),
-        ),
-        (
-            "engineNotes".to_owned(),
-            AttributeValue::S("x".repeat(404_850)),
-        ),
-    ]);
-    dynamo.put_item(&dynamo.tables.executions, item).await;
+    let notes = AttributeValue::S("x".repeat(404_850));
+    dynamo
+        .put_in_progress_with(&id, ACCOUNT, [("engineNotes", notes)])
+        .await;
     let app = App::new(
         DynamoDbStore::new(
             client_for(&crate::helpers::moto_endpoint()),

@@ -1,5 +1,6 @@
 """Shared fixtures: the service binary on a free loopback port, moto, the fault endpoint."""
 import contextlib
+import json
 import os
 import pathlib
 import subprocess
@@ -14,6 +15,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BINARY = ROOT / "target" / "debug" / "cancel-lifecycle-execution"
 ACCOUNT = "123456789012"
 TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1"}
+
+
+def json_lines(path):
+    """The JSON lines a process wrote to `path` (its other lines skipped)."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
 
 
 def new_id():

@@ -1,13 +1,12 @@
 """The start-up check under a Lambda runtime API, on moto: a missing table is one ERROR line at
 init naming the table and the fix, and the function still answers with documented errors."""
 import json
-import pathlib
 import sys
 import uuid
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from conftest import ROOT, json_lines
 BOOTSTRAP = ROOT / "target/lambda/cancel-lifecycle-execution/bootstrap"
 sys.path.insert(0, str(ROOT / "scripts"))
 from lambda_runtime import running_bootstrap  # noqa: E402
@@ -28,7 +27,7 @@ def test_a_missing_table_is_one_error_line_at_init_and_the_function_answers_on(t
         assert kind == "response", payload
         assert json.loads(payload)["statusCode"] == 500, payload
         assert process.poll() is None
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    lines = json_lines(log)
     errors = [line for line in lines if line.get("level") == "ERROR"]
     assert len(errors) == 1, lines
     assert missing in errors[0]["problem"] and "create-tables" in errors[0]["problem"], errors[0]

@@ -8,13 +8,13 @@ HOSTILE_EVENT_ROUNDS=1000 runs the randomized part longer (default 40).
 import base64
 import json
 import os
-import pathlib
 import random
 import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from conftest import ROOT, json_lines
+
 # The x86_64 bootstrap by default; `make arm64-check` points these at the arm64 one and qemu.
 BOOTSTRAP = ROOT / os.environ.get("RELEASE_BOOTSTRAP", "target/lambda/cancel-lifecycle-execution/bootstrap")
 RUNNER = os.environ.get("BOOTSTRAP_RUNNER", "").split()
@@ -24,6 +24,7 @@ from lambda_runtime import running_bootstrap  # noqa: E402
 
 OP = "/CancelLifecycleExecution"
 ACCOUNT = "123456789012"
+NO_DYNAMODB = "http://127.0.0.1:9"  # nothing listens on the discard port
 DEMO_ID = "lce-00000000-0000-4000-8000-000000000001"
 DOCUMENTED = {
     (200, None), (400, "InvalidRequestException"), (400, "ClientException"),
@@ -229,13 +230,18 @@ def template_environment():
     return {name: value for name, value in sam_local_environment(with_overrides=False).items()}
 
 
+def templates_environment_with_no_dynamodb():
+    """template.yaml's environment, with test credentials and an endpoint nothing listens on."""
+    return {**template_environment(), "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test", "AWS_ENDPOINT_URL_DYNAMODB": NO_DYNAMODB}
+
+
 def test_the_bootstrap_starts_with_exactly_the_templates_environment(tmp_path):
     """template.yaml deploys DEFAULT_ACCOUNT_ID: "" with STORE=dynamodb: an empty variable is
     unset, so the init must not refuse it; every answer is a documented one."""
     if not BOOTSTRAP.exists():
         pytest.fail(f"{BOOTSTRAP} is missing: run `make lambda-check`")
-    env = {**template_environment(), "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test",
-           "AWS_SECRET_ACCESS_KEY": "test", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:9"}
+    env = templates_environment_with_no_dynamodb()
     assert env["DEFAULT_ACCOUNT_ID"] == "" and env["STORE"] == "dynamodb", env
     with running_bootstrap(BOOTSTRAP, env, RUNNER) as (api, process):
         event = json.loads((ROOT / "events" / "14-rest-api-wrong-method.json").read_text())
@@ -252,16 +258,15 @@ def test_the_start_up_check_names_the_endpoint_of_aws_endpoint_url_dynamodb_when
     if not BOOTSTRAP.exists():
         pytest.fail(f"{BOOTSTRAP} is missing: run `make lambda-check`")
     log = tmp_path / "stdout.log"
-    env = {**template_environment(), "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test",
-           "AWS_SECRET_ACCESS_KEY": "test", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:9"}
+    env = templates_environment_with_no_dynamodb()
     with log.open("wb") as out, running_bootstrap(BOOTSTRAP, env, RUNNER, stdout=out) as (api, _):
         event = json.loads((ROOT / "events" / "14-rest-api-wrong-method.json").read_text())
         kind, payload = api.invoke(event, timeout=30)
         assert kind == "response", payload
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    lines = json_lines(log)
     warnings = [line for line in lines if "start-up check: no answer" in str(line.get("message", ""))]
     assert warnings, lines
-    assert "http://127.0.0.1:9" in json.dumps(warnings[0]), warnings[0]
+    assert NO_DYNAMODB in json.dumps(warnings[0]), warnings[0]
     assert "regional" not in json.dumps(warnings[0]), warnings[0]
 
 
@@ -275,7 +280,7 @@ def test_under_lambda_the_summary_line_and_metrics_carry_lambdas_ids_and_the_col
             event = json.loads((ROOT / "events" / name).read_text())
             kind, payload = api.invoke(event, timeout=20)
             assert kind == "response", payload
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    lines = json_lines(log)
     summaries = [line for line in lines if line.get("message") == "request"]
     documents = [line for line in lines if "_aws" in line]
     assert len(summaries) == 2 and len(documents) == 2, lines

@@ -195,6 +195,27 @@ impl Dynamo {
             .expect("seeding moto");
     }
 
+    /// An `IN_PROGRESS` execution of `account_id` carrying `extra` attributes too (what the
+    /// lifecycle engine writes beside the ones the service reads).
+    pub async fn put_in_progress_with(
+        &self,
+        id: &str,
+        account_id: &str,
+        extra: impl IntoIterator<Item = (&str, AttributeValue)>,
+    ) {
+        let mut item = HashMap::from([
+            ("lifecycleExecutionId".to_owned(), text(id)),
+            ("accountId".to_owned(), text(account_id)),
+            ("status".to_owned(), text("IN_PROGRESS")),
+        ]);
+        item.extend(
+            extra
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value)),
+        );
+        self.put_item(&self.tables.executions, item).await;
+    }
+
     pub async fn execution_item(&self, id: &str) -> Option<HashMap<String, AttributeValue>> {
         self.client
             .get_item()
