@@ -2,6 +2,7 @@
 //! status, and a message for a person. Rendered in one place, `http::render`.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use http::StatusCode;
 
@@ -60,12 +61,15 @@ impl ErrorKind {
     }
 }
 
-/// A failure the caller sees. The message is meant for a person and never carries internals.
+/// A failure the caller sees. The message is meant for a person and never carries internals;
+/// the cause, for the log line only, does.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}: {message}", kind.name())]
 pub struct ApiError {
     pub kind: ErrorKind,
     pub message: Cow<'static, str>,
+    /// What an operator reads on the summary line (a store failure, a layer's refusal).
+    pub cause: Option<Arc<str>>,
 }
 
 impl ApiError {
@@ -73,6 +77,15 @@ impl ApiError {
         Self {
             kind,
             message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// This error, with the cause the log line gives.
+    pub fn with_cause(self, cause: impl Into<Arc<str>>) -> Self {
+        Self {
+            cause: Some(cause.into()),
+            ..self
         }
     }
 

@@ -1,9 +1,9 @@
 //! `cancel-lifecycle-execution`: Lambda under a runtime API, a local HTTP server elsewhere,
 //! and `create-tables` to prepare a DynamoDB endpoint.
 
-use std::process::ExitCode;
-
 use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::process::ExitCode;
 
 use cancel_lifecycle_execution::config::TableNames;
 use cancel_lifecycle_execution::config::{
@@ -16,7 +16,7 @@ use cancel_lifecycle_execution::store::dynamodb::client::{client, load_sdk_confi
 use cancel_lifecycle_execution::store::dynamodb::schema;
 use cancel_lifecycle_execution::store::dynamodb::REGIONAL_ENDPOINT;
 use cancel_lifecycle_execution::store::embedded::DEMO_EXECUTIONS;
-use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, EmbeddedStore};
+use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, EmbeddedStore, StoreError};
 use cancel_lifecycle_execution::telemetry::{self, Metrics, MetricsSink};
 use cancel_lifecycle_execution::{lambda, local};
 use tracing::{info, warn};
@@ -45,7 +45,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("cancel-lifecycle-execution: cannot start the async runtime: {error}");
+            eprintln!("cancel-lifecycle-execution: {}", StartError::Runtime(error));
             return ExitCode::FAILURE;
         }
     };
@@ -58,29 +58,55 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            fatal(&config.log, &message);
+        Err(error) => {
+            fatal(&config.log, &error);
             ExitCode::FAILURE
         }
     }
 }
 
+/// Why the process stopped after its settings were read.
+#[derive(Debug, thiserror::Error)]
+enum StartError {
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("create-tables needs EXECUTIONS_TABLE and IDEMPOTENCY_TABLE")]
+    CreateTablesWithoutTables,
+    #[error(
+        "AWS_REGION is not set (nor a region in the AWS config): DynamoDB needs one; \
+         set AWS_REGION=us-east-1, say"
+    )]
+    NoRegion,
+    #[error("could not create the tables: {0}")]
+    CreateTables(StoreError),
+    /// The start-up check found a table missing, keyed otherwise or not accessible.
+    #[error("{0}")]
+    WrongTables(String),
+    #[error("cannot listen on {address} (LISTEN_ADDR): {source}")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("Lambda runtime: {0}")]
+    Lambda(lambda_runtime::Error),
+}
+
 /// A fatal error, said once: as a JSON log line where the log is JSON (Lambda), else on stderr.
-fn fatal(log: &LogSettings, message: &str) {
+fn fatal(log: &LogSettings, error: &StartError) {
     match log.format {
-        LogFormat::Json => tracing::error!(%message, "stopped"),
-        LogFormat::Text => eprintln!("cancel-lifecycle-execution: {message}"),
+        LogFormat::Json => tracing::error!(message = %error, "stopped"),
+        LogFormat::Text => eprintln!("cancel-lifecycle-execution: {error}"),
     }
 }
 
-async fn create_tables(config: &Config) -> Result<(), String> {
+async fn create_tables(config: &Config) -> Result<(), StartError> {
     let StoreChoice::DynamoDb(tables) = &config.store else {
-        return Err("create-tables needs EXECUTIONS_TABLE and IDEMPOTENCY_TABLE".into());
+        return Err(StartError::CreateTablesWithoutTables);
     };
     let (client, endpoint) = dynamodb_client().await?;
     schema::create_tables(&client, tables, &endpoint)
         .await
-        .map_err(|e| format!("could not create the tables: {e}"))?;
+        .map_err(StartError::CreateTables)?;
     info!(
         executions = %tables.executions,
         idempotency = %tables.idempotency,
@@ -90,12 +116,14 @@ async fn create_tables(config: &Config) -> Result<(), String> {
     Ok(())
 }
 
-async fn run(config: Config) -> Result<(), String> {
+async fn run(config: Config) -> Result<(), StartError> {
     match &config.store {
         StoreChoice::DynamoDb(tables) => {
             let (client, endpoint) = dynamodb_client().await?;
             info!(executions = %tables.executions, idempotency = %tables.idempotency, %endpoint, "DynamoDB store");
-            startup_check(&client, tables, &endpoint, config.mode).await?;
+            if config.startup_check {
+                startup_check(&client, tables, &endpoint, config.mode).await?;
+            }
             let store = DynamoDbStore::new(client, tables.clone()).with_endpoint(endpoint);
             serve(config, store).await
         }
@@ -116,15 +144,9 @@ async fn run(config: Config) -> Result<(), String> {
 }
 
 /// The SDK client and the endpoint it sends to; DynamoDB without a region cannot start.
-async fn dynamodb_client() -> Result<(aws_sdk_dynamodb::Client, String), String> {
+async fn dynamodb_client() -> Result<(aws_sdk_dynamodb::Client, String), StartError> {
     let sdk_config = load_sdk_config().await;
-    let Some(region) = sdk_config.region() else {
-        return Err(
-            "AWS_REGION is not set (nor a region in the AWS config): DynamoDB needs one; \
-                    set AWS_REGION=us-east-1, say"
-                .to_owned(),
-        );
-    };
+    let region = sdk_config.region().ok_or(StartError::NoRegion)?;
     // The SDK reads the service's own variable before the shared one; so does the log.
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
         .ok()
@@ -142,14 +164,10 @@ async fn startup_check(
     tables: &TableNames,
     endpoint: &str,
     mode: RunMode,
-) -> Result<(), String> {
-    // For the cold-start benchmark only (BENCHMARKS.md), to measure without the check.
-    if std::env::var_os("BENCH_SKIP_STARTUP_CHECK").is_some() {
-        return Ok(());
-    }
+) -> Result<(), StartError> {
     match (check_tables(client, tables, endpoint).await, mode) {
         (Ok(()), _) => Ok(()),
-        (Err(TableCheck::Wrong(problem)), RunMode::Local) => Err(problem),
+        (Err(TableCheck::Wrong(problem)), RunMode::Local) => Err(StartError::WrongTables(problem)),
         (Err(TableCheck::Wrong(problem)), RunMode::Lambda) => {
             tracing::error!(%problem, "start-up check: the tables are not as the schema says");
             Ok(())
@@ -161,7 +179,7 @@ async fn startup_check(
     }
 }
 
-async fn serve<S: CancelStore>(config: Config, store: S) -> Result<(), String> {
+async fn serve<S: CancelStore>(config: Config, store: S) -> Result<(), StartError> {
     let mut app = App::new(store, config.default_account.clone())
         .with_idempotency_ttl_secs(config.idempotency_ttl_secs);
     if let Some(metrics) = &config.metrics {
@@ -173,16 +191,18 @@ async fn serve<S: CancelStore>(config: Config, store: S) -> Result<(), String> {
         ));
     }
     match config.mode {
-        RunMode::Lambda => lambda::run(app.router())
-            .await
-            .map_err(|e| format!("Lambda runtime: {e}")),
+        RunMode::Lambda => lambda::run(app.router()).await.map_err(StartError::Lambda),
         RunMode::Local => {
             let listener = tokio::net::TcpListener::bind(config.listen_addr)
                 .await
-                .map_err(|e| {
-                    format!("cannot listen on {} (LISTEN_ADDR): {e}", config.listen_addr)
+                .map_err(|source| StartError::Listen {
+                    address: config.listen_addr,
+                    source,
                 })?;
-            let address = listener.local_addr().map_err(|e| e.to_string())?;
+            let address = listener.local_addr().map_err(|source| StartError::Listen {
+                address: config.listen_addr,
+                source,
+            })?;
             let shutdown = shutdown_signal();
             info!(%address, "listening");
             if address.ip().is_unspecified() && config.local_allowed_hosts.is_empty() {

@@ -15,7 +15,7 @@
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use cancel_lifecycle_execution::domain::{
-    CancelPlan, Execution, LifecycleExecutionId, Outcome, StoredToken,
+    CancelPlan, Execution, LifecycleExecutionId, Outcome, TokenRecord,
 };
 use cancel_lifecycle_execution::store::dynamodb::classify::classify;
 use cancel_lifecycle_execution::store::dynamodb::item::{
@@ -39,7 +39,7 @@ impl CancelStore for ThreeCalls {
             .await
             .map_err(|e| classify(e, &standalone::CALL))?;
         if let Some(item) = found.item() {
-            let token = StoredToken::from(item);
+            let token = TokenRecord::from(item);
             if token.decides(plan.now_epoch_secs) {
                 return Ok(plan.decide(Some(&token), None)?);
             }
@@ -58,11 +58,11 @@ impl CancelStore for ThreeCalls {
         let put = token_put(plan, &tables.idempotency)?;
         match standalone::put_item(client, put).send().await {
             Ok(_) => Ok(Outcome::Cancelled {
-                response_body: plan.token.response_body.clone(),
+                response_body: plan.response_body.clone(),
             }),
             Err(error) => match error.as_service_error() {
                 Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-                    let token = failed.item().map(StoredToken::from);
+                    let token = failed.item().map(TokenRecord::from);
                     standalone::decided(plan.decide(token.as_ref(), None)?)
                 }
                 _ => Err(classify(error, &standalone::CALL)),

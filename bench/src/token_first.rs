@@ -24,7 +24,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use cancel_lifecycle_execution::domain::{
-    CancelPlan, Execution, LifecycleExecutionId, Outcome, StoredToken,
+    CancelPlan, Execution, LifecycleExecutionId, Outcome, TokenRecord,
 };
 use cancel_lifecycle_execution::store::dynamodb::classify::classify;
 use cancel_lifecycle_execution::store::dynamodb::item::{
@@ -57,7 +57,7 @@ impl TokenFirst {
             )
             .expression_attribute_values(
                 ":created",
-                AttributeValue::N(plan.created_at_epoch_secs().to_string()),
+                AttributeValue::N(plan.now_epoch_secs.to_string()),
             )
             .send()
             .await;
@@ -83,7 +83,7 @@ impl CancelStore for TokenFirst {
         if let Err(error) = standalone::put_item(client, put).send().await {
             return match error.as_service_error() {
                 Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-                    match failed.item().map(StoredToken::from) {
+                    match failed.item().map(TokenRecord::from) {
                         Some(token) if token.decides(plan.now_epoch_secs) => {
                             Ok(plan.decide(Some(&token), None)?)
                         }
@@ -104,7 +104,7 @@ impl CancelStore for TokenFirst {
             .await;
         let Err(error) = stamped else {
             return Ok(Outcome::Cancelled {
-                response_body: plan.token.response_body.clone(),
+                response_body: plan.response_body.clone(),
             });
         };
         let Some(UpdateItemError::ConditionalCheckFailedException(failed)) =
@@ -119,7 +119,7 @@ impl CancelStore for TokenFirst {
             .and_then(|v| v.as_s().ok());
         if stamp.is_some_and(|key| *key == plan.idempotency_key()) {
             return Ok(Outcome::Replayed {
-                response_body: plan.token.response_body.clone(),
+                response_body: plan.response_body.clone(),
             });
         }
         let execution = old.map(Execution::from);

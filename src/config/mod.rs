@@ -11,7 +11,7 @@ mod settings;
 
 pub use local::LocalLimits;
 pub use observe::{Dimension, LogFormat, LogSettings, MetricsConfig};
-pub use settings::{Cli, Command, Settings};
+pub use settings::{Cli, Command, Settings, StoreKind};
 
 /// The two DynamoDB table names (`EXECUTIONS_TABLE`, `IDEMPOTENCY_TABLE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +51,8 @@ pub struct Config {
     /// CloudWatch EMF metrics on stdout, when on.
     pub metrics: Option<MetricsConfig>,
     pub log: LogSettings,
+    /// Whether a DynamoDB start checks both tables first (off only for the cold-start benchmark).
+    pub startup_check: bool,
 }
 
 pub const DEFAULT_METRICS_NAMESPACE: &str = "ImageBuilder/CancelLifecycleExecution";
@@ -111,6 +113,7 @@ impl Config {
                 .collect(),
             metrics,
             log: observe::log_settings(&settings, mode),
+            startup_check: !settings.bench_skip_startup_check,
         })
     }
 }
@@ -132,8 +135,8 @@ fn store(settings: &Settings, mode: RunMode) -> Result<StoreChoice, ConfigError>
             idempotency: required("IDEMPOTENCY_TABLE", idempotency.clone())?,
         })
     };
-    match settings.store.as_deref() {
-        Some("embedded") => match (&executions, &idempotency) {
+    match settings.store {
+        Some(StoreKind::Embedded) => match (&executions, &idempotency) {
             (None, None) => Ok(StoreChoice::Embedded),
             (Some(_), _) => Err(problem(
                 "EXECUTIONS_TABLE",
@@ -188,8 +191,7 @@ mod tests {
     /// The settings as if each `(variable, value)` were in the environment (and nothing else):
     /// each becomes its `--long` option, a blank one is left out, as `Cli::from_process` does.
     fn config(vars: &[(&str, &str)]) -> Result<Config, String> {
-        use clap::{CommandFactory, FromArgMatches};
-        let command = Cli::command().mut_args(|argument| argument.env(None::<&str>));
+        use clap::CommandFactory;
         let mut argv = vec!["cancel-lifecycle-execution".to_owned()];
         for (name, value) in vars.iter().filter(|(_, v)| !v.trim().is_empty()) {
             let long = Cli::command()
@@ -199,10 +201,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("{name} is no setting"));
             argv.push(format!("--{long}={value}"));
         }
-        let matches = command
-            .try_get_matches_from(argv)
-            .map_err(|e| e.to_string())?;
-        let cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
+        let cli = Cli::parse_without_env(argv).map_err(|e| e.to_string())?;
         Config::resolve(cli.settings).map_err(|e| e.to_string())
     }
 
@@ -361,7 +360,16 @@ mod tests {
 
     #[test]
     fn local_limits_default_to_the_documented_values_and_can_be_shortened() {
-        assert_eq!(config(&[]).unwrap().local_limits, LocalLimits::default());
+        assert_eq!(
+            config(&[]).unwrap().local_limits,
+            LocalLimits {
+                header_timeout: Duration::from_secs(10),
+                body_timeout: Duration::from_secs(10),
+                write_timeout: Duration::from_secs(10),
+                max_connections: 256,
+                shutdown_deadline: Duration::from_secs(10),
+            }
+        );
         let short = config(&[
             ("LOCAL_HEADER_TIMEOUT_MS", "250"),
             ("LOCAL_MAX_CONNECTIONS", "4"),

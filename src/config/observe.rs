@@ -45,7 +45,8 @@ pub struct LogSettings {
     pub function_version: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How log lines are written; `AWS_LAMBDA_LOG_FORMAT` names one (any case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     /// One JSON object per event on stdout (Lambda, unless `AWS_LAMBDA_LOG_FORMAT=Text`).
     Json,
@@ -81,18 +82,10 @@ pub(super) fn dimensions(names: &str) -> Result<Vec<Dimension>, ConfigError> {
 /// Under Lambda, Lambda's own log level and format; elsewhere `RUST_LOG` and text.
 pub(super) fn log_settings(settings: &Settings, mode: RunMode) -> LogSettings {
     let lambda_level = settings.aws_lambda_log_level.clone();
-    let lambda_text = settings
-        .aws_lambda_log_format
-        .as_deref()
-        .is_some_and(|format| format.eq_ignore_ascii_case("text"));
     let (filter, format) = match mode {
         RunMode::Lambda => (
             lambda_level.unwrap_or_else(|| settings.rust_log.clone()),
-            if lambda_text {
-                LogFormat::Text
-            } else {
-                LogFormat::Json
-            },
+            settings.aws_lambda_log_format.unwrap_or(LogFormat::Json),
         ),
         RunMode::Local => (settings.rust_log.clone(), LogFormat::Text),
     };

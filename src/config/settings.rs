@@ -4,7 +4,9 @@
 
 use std::net::SocketAddr;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use super::LogFormat;
 
 /// The `RUST_LOG` syntax, for `--help`: a bare word is a target name, not a level.
 const AFTER_HELP: &str = "\
@@ -33,8 +35,17 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
 pub enum Command {
-    /// Create both DynamoDB tables (and TTL on expiresAt) where missing, then exit.
+    /// Create both DynamoDB tables (and TTL on expiresAt) where missing, then exit. Uses
+    /// STORE, EXECUTIONS_TABLE, IDEMPOTENCY_TABLE and RUST_LOG (before or after the command),
+    /// and the AWS SDK's region and endpoint variables.
     CreateTables,
+}
+
+/// Which store serves the requests (`STORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreKind {
+    Dynamodb,
+    Embedded,
 }
 
 /// The settings as given, typed; `Config::resolve` checks how they fit together.
@@ -42,13 +53,23 @@ pub enum Command {
 pub struct Settings {
     /// `dynamodb` or `embedded`; unset: DynamoDB under Lambda, and locally when
     /// EXECUTIONS_TABLE is set, else the embedded store with demo executions.
-    #[arg(long, env = "STORE", value_name = "STORE", value_parser = ["dynamodb", "embedded"])]
-    pub store: Option<String>,
+    #[arg(long, env = "STORE", value_name = "STORE", global = true)]
+    pub store: Option<StoreKind>,
     /// The lifecycle engine's executions table (DynamoDB).
-    #[arg(long, env = "EXECUTIONS_TABLE", value_name = "EXECUTIONS_TABLE")]
+    #[arg(
+        long,
+        env = "EXECUTIONS_TABLE",
+        value_name = "EXECUTIONS_TABLE",
+        global = true
+    )]
     pub executions_table: Option<String>,
     /// The client-token table (DynamoDB).
-    #[arg(long, env = "IDEMPOTENCY_TABLE", value_name = "IDEMPOTENCY_TABLE")]
+    #[arg(
+        long,
+        env = "IDEMPOTENCY_TABLE",
+        value_name = "IDEMPOTENCY_TABLE",
+        global = true
+    )]
     pub idempotency_table: Option<String>,
     /// The account of callers without an identity (12 digits); locally with the embedded
     /// store it defaults to 123456789012; refused under Lambda with DynamoDB.
@@ -79,9 +100,11 @@ pub struct Settings {
     )]
     pub metrics_dimensions: String,
     /// The log filter outside Lambda (syntax below).
-    #[arg(long, env = "RUST_LOG", value_name = "RUST_LOG", default_value = "info", value_parser = log_filter)]
+    #[arg(long, env = "RUST_LOG", value_name = "RUST_LOG", default_value = "info",
+          value_parser = log_filter, global = true)]
     pub rust_log: String,
-    /// Local server: from the connection (or the previous response) to the end of the headers, ms.
+    /// Local server: from the connection (or the previous response) to the end of the next
+    /// request's headers, ms; so also how long a keep-alive connection may sit idle.
     #[arg(long, env = "LOCAL_HEADER_TIMEOUT_MS", value_name = "LOCAL_HEADER_TIMEOUT_MS",
           default_value_t = 10_000, value_parser = positive)]
     pub local_header_timeout_ms: u64,
@@ -90,10 +113,6 @@ pub struct Settings {
     #[arg(long, env = "LOCAL_BODY_TIMEOUT_MS", value_name = "LOCAL_BODY_TIMEOUT_MS",
           default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=20_000))]
     pub local_body_timeout_ms: u64,
-    /// Local server: how long a keep-alive connection may sit idle, ms.
-    #[arg(long, env = "LOCAL_IDLE_TIMEOUT_MS", value_name = "LOCAL_IDLE_TIMEOUT_MS",
-          default_value_t = 10_000, value_parser = positive)]
-    pub local_idle_timeout_ms: u64,
     /// Local server: how long a response may wait on a client that reads nothing, ms; then the
     /// connection ends.
     #[arg(long, env = "LOCAL_WRITE_TIMEOUT_MS", value_name = "LOCAL_WRITE_TIMEOUT_MS",
@@ -130,9 +149,10 @@ pub struct Settings {
     #[arg(
         long,
         env = "AWS_LAMBDA_LOG_FORMAT",
-        value_name = "AWS_LAMBDA_LOG_FORMAT"
+        value_name = "AWS_LAMBDA_LOG_FORMAT",
+        ignore_case = true
     )]
-    pub aws_lambda_log_format: Option<String>,
+    pub aws_lambda_log_format: Option<LogFormat>,
     /// Set by Lambda: the function version, for the FunctionVersion dimension.
     #[arg(
         long,
@@ -140,6 +160,18 @@ pub struct Settings {
         value_name = "AWS_LAMBDA_FUNCTION_VERSION"
     )]
     pub aws_lambda_function_version: Option<String>,
+    /// For the cold-start benchmark only: start without the start-up check of the tables.
+    #[arg(long, env = "BENCH_SKIP_STARTUP_CHECK", hide = true)]
+    pub bench_skip_startup_check: bool,
+}
+
+impl Settings {
+    /// Every setting at its declared default (the one home of each), the environment ignored.
+    pub fn defaults() -> Self {
+        Cli::parse_without_env(["cancel-lifecycle-execution"])
+            .map(|cli| cli.settings)
+            .unwrap_or_else(|error| unreachable!("the declared defaults parse: {error}"))
+    }
 }
 
 impl Cli {
@@ -158,6 +190,17 @@ impl Cli {
             }
         }
         Self::try_parse()
+    }
+
+    /// `argv` alone, as if no variable were set.
+    pub(crate) fn parse_without_env(
+        argv: impl IntoIterator<Item = impl Into<std::ffi::OsString> + Clone>,
+    ) -> Result<Self, clap::Error> {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Self::command()
+            .mut_args(|argument| argument.env(None::<&str>))
+            .try_get_matches_from(argv)?;
+        Self::from_arg_matches(&matches)
     }
 }
 
@@ -209,7 +252,7 @@ mod tests {
             "| --- | --- | --- |".to_owned(),
         ];
         for argument in Cli::command().get_arguments() {
-            let Some(env) = argument.get_env() else {
+            let Some(env) = argument.get_env().filter(|_| !argument.is_hide_set()) else {
                 continue;
             };
             let defaults: Vec<_> = argument

@@ -1,15 +1,13 @@
 //! The cancel operation: the request plans its one write, and one pure decision turns what a
 //! store found into an outcome. Both stores use both; neither keeps a rule of its own.
 
-use super::execution::{rfc3339_utc, Execution, ExecutionStatus, StatusChange, StoredStatus};
+use super::execution::{
+    rfc3339_utc, Execution, ExecutionStatus, StatusChange, StoredStatus, LAST_PLAUSIBLE_EPOCH_SECS,
+};
 use super::ids::{AccountId, ClientToken, LifecycleExecutionId};
 
 /// The reason written to `statusReason` on cancel.
 pub const CANCEL_STATUS_REASON: &str = "Cancellation requested by CancelLifecycleExecution.";
-
-/// The latest `expiresAt` a token record can sensibly hold (9999-12-31T23:59:59Z). A larger
-/// number is damaged data and, like any `expiresAt` that is not a number, counts as expired.
-pub const MAX_EXPIRES_AT_EPOCH_SECS: i64 = 253_402_300_799;
 
 /// A validated cancel request from one caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,16 +36,11 @@ impl CancelRequest {
     /// The write a successful cancel makes at `now`: the token record and the status change,
     /// always together.
     pub fn plan(&self, now_epoch_secs: i64, ttl_secs: i64) -> CancelPlan {
-        let expires_at_epoch_secs = now_epoch_secs.saturating_add(ttl_secs);
         CancelPlan {
             request: self.clone(),
             now_epoch_secs,
-            expires_at_epoch_secs,
-            token: TokenRecord {
-                lifecycle_execution_id: self.lifecycle_execution_id.as_str().to_owned(),
-                response_body: self.success_body(),
-                expires_at_epoch_secs: Some(expires_at_epoch_secs),
-            },
+            expires_at_epoch_secs: now_epoch_secs.saturating_add(ttl_secs),
+            response_body: self.success_body(),
             change: StatusChange {
                 owner: self.account_id.clone(),
                 from: ExecutionStatus::CANCELLABLE,
@@ -59,67 +52,49 @@ impl CancelRequest {
     }
 }
 
-/// An idempotency record, as stored or as planned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenRecord {
-    pub lifecycle_execution_id: String,
-    pub response_body: String,
-    /// `None` when the stored `expiresAt` is not a number, or is past
-    /// [`MAX_EXPIRES_AT_EPOCH_SECS`]: such a record counts as expired.
-    pub expires_at_epoch_secs: Option<i64>,
-}
-
-impl TokenRecord {
-    /// DynamoDB deletes expired items late: a record past its expiry counts as absent, and so
-    /// does one whose expiry cannot be read. The same rule as the DynamoDB condition.
-    pub fn is_live(&self, now_epoch_secs: i64) -> bool {
-        self.expires_at_epoch_secs
-            .is_some_and(|expires| expires >= now_epoch_secs)
-    }
-}
-
-/// A token record as a store found it: damaged or foreign data included.
+/// An idempotency record as a store holds it, damaged or foreign data included; a plan writes
+/// one with every member set ([`CancelPlan::token_record`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct StoredToken {
+pub struct TokenRecord {
     /// `None` when missing or not a string: such a record counts as absent.
     pub lifecycle_execution_id: Option<String>,
     /// `None` when missing or not a string: a live record still decides, and a replay answers
     /// the canonical body.
     pub response_body: Option<String>,
-    /// `None` when not a number, or past [`MAX_EXPIRES_AT_EPOCH_SECS`]: counts as expired.
+    /// `None` when not a number, or past [`LAST_PLAUSIBLE_EPOCH_SECS`]: counts as expired.
     pub expires_at_epoch_secs: Option<i64>,
 }
 
-impl From<&TokenRecord> for StoredToken {
-    fn from(record: &TokenRecord) -> Self {
-        Self {
-            lifecycle_execution_id: Some(record.lifecycle_execution_id.clone()),
-            response_body: Some(record.response_body.clone()),
-            expires_at_epoch_secs: record.expires_at_epoch_secs,
-        }
-    }
-}
-
-impl StoredToken {
-    /// Whether the record decides the request: live (the rule of [`TokenRecord::is_live`]) and
-    /// naming an execution. The DynamoDB condition counts the same records as absent.
+impl TokenRecord {
+    /// The one liveness rule: a record decides the request when it names an execution and has
+    /// not expired. DynamoDB deletes expired items late, so a record past its expiry counts as
+    /// absent, and so does one whose expiry cannot be read; the DynamoDB condition counts the
+    /// same records as absent.
     pub fn decides(&self, now_epoch_secs: i64) -> bool {
         self.lifecycle_execution_id.is_some()
             && self
                 .expires_at_epoch_secs
                 .is_some_and(|expires| expires >= now_epoch_secs)
     }
+
+    /// `expiresAt` as found: whole seconds, or `None` for a value past the last plausible
+    /// instant (damaged data, counted as expired).
+    pub fn expiry_from_epoch_secs(secs: f64) -> Option<i64> {
+        (secs.is_finite() && secs <= LAST_PLAUSIBLE_EPOCH_SECS as f64).then(|| secs.floor() as i64)
+    }
 }
 
-/// A cancel's one write, planned from the request, the time and the token TTL.
+/// A cancel's one write, planned from the request, the time and the token TTL: the token record
+/// (written at `now_epoch_secs`, under [`CancelRequest::idempotency_key`]) and the status
+/// change, always together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelPlan {
     pub request: CancelRequest,
     pub now_epoch_secs: i64,
-    /// When the token record written by this plan expires (also in `token`).
+    /// When the token record expires.
     pub expires_at_epoch_secs: i64,
-    /// The record to store under [`CancelRequest::idempotency_key`].
-    pub token: TokenRecord,
+    /// The exact success body, stored with the token and replayed byte for byte.
+    pub response_body: String,
     pub change: StatusChange,
 }
 
@@ -137,18 +112,22 @@ impl CancelPlan {
         &self.request.lifecycle_execution_id
     }
 
-    /// The token's record was written at `now`.
-    pub fn created_at_epoch_secs(&self) -> i64 {
-        self.now_epoch_secs
+    /// The record this plan stores.
+    pub fn token_record(&self) -> TokenRecord {
+        TokenRecord {
+            lifecycle_execution_id: Some(self.lifecycle_execution_id().as_str().to_owned()),
+            response_body: Some(self.response_body.clone()),
+            expires_at_epoch_secs: Some(self.expires_at_epoch_secs),
+        }
     }
 
     /// The decision of docs/API.md ("Idempotency", "Identity"): the token decides first and
     /// alone, ownership second, the status last. [`Outcome::Cancelled`] means "apply this plan".
     pub fn decide(
         &self,
-        token: Option<&StoredToken>,
+        token: Option<&TokenRecord>,
         execution: Option<&Execution>,
-    ) -> Result<Outcome, Corrupt> {
+    ) -> Result<Outcome, CorruptExecution> {
         if let Some(token) = token.filter(|t| t.decides(self.now_epoch_secs)) {
             let same_id = token.lifecycle_execution_id.as_deref()
                 == Some(self.lifecycle_execution_id().as_str());
@@ -158,7 +137,7 @@ impl CancelPlan {
                     response_body: token
                         .response_body
                         .clone()
-                        .unwrap_or_else(|| self.token.response_body.clone()),
+                        .unwrap_or_else(|| self.response_body.clone()),
                 }
             } else {
                 Outcome::Refused(Refusal::ParameterMismatch)
@@ -171,18 +150,18 @@ impl CancelPlan {
         match &execution.status {
             Some(StoredStatus::Known(status)) if self.change.from.contains(status) => {
                 Ok(Outcome::Cancelled {
-                    response_body: self.token.response_body.clone(),
+                    response_body: self.response_body.clone(),
                 })
             }
             Some(StoredStatus::Known(ExecutionStatus::Cancelling)) => {
                 Ok(Outcome::Refused(Refusal::InUse))
             }
             Some(StoredStatus::Known(status)) => Ok(Outcome::Refused(Refusal::Terminal(*status))),
-            Some(damaged) => Err(Corrupt(format!(
+            Some(damaged) => Err(CorruptExecution(format!(
                 "execution {} has {damaged}",
                 self.lifecycle_execution_id()
             ))),
-            None => Err(Corrupt(format!(
+            None => Err(CorruptExecution(format!(
                 "execution {} has no status",
                 self.lifecycle_execution_id()
             ))),
@@ -217,7 +196,7 @@ pub enum Refusal {
 /// The caller's own execution item breaks the schema; the cause goes to the log only.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("corrupt data: {0}")]
-pub struct Corrupt(pub String);
+pub struct CorruptExecution(pub String);
 
 #[cfg(test)]
 mod tests {
@@ -243,8 +222,8 @@ mod tests {
 
     fn token(for_id: &str, expires_at_epoch_secs: Option<i64>) -> TokenRecord {
         TokenRecord {
-            lifecycle_execution_id: for_id.to_owned(),
-            response_body: format!(r#"{{"lifecycleExecutionId":"{for_id}"}}"#),
+            lifecycle_execution_id: Some(for_id.to_owned()),
+            response_body: Some(format!(r#"{{"lifecycleExecutionId":"{for_id}"}}"#)),
             expires_at_epoch_secs,
         }
     }
@@ -277,7 +256,7 @@ mod tests {
             "CancelLifecycleExecution#111122223333#token"
         );
         assert_eq!(
-            plan.token,
+            plan.token_record(),
             token(ID, Some(NOW + 86_400)),
             "the record stores the exact success body"
         );
@@ -293,7 +272,7 @@ mod tests {
             assert_eq!(
                 plan().decide(None, Some(&known(ACCOUNT, status))),
                 Ok(Outcome::Cancelled {
-                    response_body: plan().token.response_body
+                    response_body: plan().response_body
                 })
             );
         }
@@ -310,9 +289,9 @@ mod tests {
         found.extend(damaged_statuses().map(|s| Some(execution(ACCOUNT, s))));
         for execution in found {
             assert_eq!(
-                plan().decide(Some(&StoredToken::from(&stored)), execution.as_ref()),
+                plan().decide(Some(&stored), execution.as_ref()),
                 Ok(Outcome::Replayed {
-                    response_body: stored.response_body.clone()
+                    response_body: format!(r#"{{"lifecycleExecutionId":"{ID}"}}"#)
                 }),
                 "{execution:?}"
             );
@@ -326,7 +305,7 @@ mod tests {
         found.extend(damaged_statuses().map(|s| Some(execution(ACCOUNT, s))));
         for execution in found {
             assert_eq!(
-                plan().decide(Some(&StoredToken::from(&stored)), execution.as_ref()),
+                plan().decide(Some(&stored), execution.as_ref()),
                 Ok(Outcome::Refused(Refusal::ParameterMismatch)),
                 "{execution:?}"
             );
@@ -338,7 +317,7 @@ mod tests {
         let found = known(ACCOUNT, ExecutionStatus::InProgress);
         for stored in [token(OTHER_ID, Some(NOW - 1)), token(OTHER_ID, None)] {
             assert!(matches!(
-                plan().decide(Some(&StoredToken::from(&stored)), Some(&found)),
+                plan().decide(Some(&stored), Some(&found)),
                 Ok(Outcome::Cancelled { .. })
             ));
         }
@@ -395,7 +374,7 @@ mod tests {
         for status in damaged_statuses() {
             let own = execution(ACCOUNT, status.clone());
             assert!(
-                matches!(plan().decide(None, Some(&own)), Err(Corrupt(cause)) if cause.contains(ID)),
+                matches!(plan().decide(None, Some(&own)), Err(CorruptExecution(cause)) if cause.contains(ID)),
                 "{status:?}"
             );
         }
@@ -416,8 +395,8 @@ mod tests {
         );
     }
 
-    fn damaged(id: Option<&str>, body: Option<&str>) -> StoredToken {
-        StoredToken {
+    fn damaged(id: Option<&str>, body: Option<&str>) -> TokenRecord {
+        TokenRecord {
             lifecycle_execution_id: id.map(str::to_owned),
             response_body: body.map(str::to_owned),
             expires_at_epoch_secs: Some(plan().now_epoch_secs + 60),

@@ -148,13 +148,17 @@ pub struct StatusChange {
     pub requested_at: String,
 }
 
-/// `epoch_secs` as RFC 3339 in UTC, whole seconds (`2023-11-14T22:13:20Z`).
+/// 9999-12-31T23:59:59Z: the last instant every AWS SDK's timestamp parser accepts. A stored
+/// time past it (a shown `startTime`, a token's `expiresAt`) is damaged data.
+pub const LAST_PLAUSIBLE_EPOCH_SECS: i64 = 253_402_300_799;
+
+/// `epoch_secs` as RFC 3339 in UTC, whole seconds (`2023-11-14T22:13:20Z`), held to
+/// 1970..=9999 (no clock of ours leaves it).
 pub fn rfc3339_utc(epoch_secs: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(epoch_secs)
+    OffsetDateTime::from_unix_timestamp(epoch_secs.clamp(0, LAST_PLAUSIBLE_EPOCH_SECS))
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
-        // Only times outside years 1..=9999 fail; no clock of ours gets there.
-        .unwrap_or_else(|| "9999-12-31T23:59:59Z".to_owned())
+        .unwrap_or_default()
 }
 
 /// A timestamp attribute the engine wrote: epoch seconds, or an RFC 3339 string.

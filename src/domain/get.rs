@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::Number;
 
-use super::execution::Execution;
+use super::execution::{Execution, LAST_PLAUSIBLE_EPOCH_SECS};
 use super::ids::{AccountId, LifecycleExecutionId};
 
 /// A validated get request from one caller.
@@ -16,7 +16,7 @@ pub struct GetRequest {
 /// GetLifecycleExecution's answer, as Image Builder's model names its members.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct GetAnswer<'a> {
+struct GetResponse<'a> {
     lifecycle_execution: ExecutionView<'a>,
 }
 
@@ -48,12 +48,12 @@ impl StateView<'_> {
     }
 }
 
-/// The answer to `request`, or `None` when the caller may not see it: a missing execution and
+/// The body answering `request`, or `None` when the caller may not see it: a missing execution and
 /// another account's read the same. The caller's own item is shown as it is: a status that is
 /// missing or not a string leaves `state.status` out.
-pub fn answer(request: &GetRequest, item: Option<&Execution>) -> Option<String> {
+pub fn view(request: &GetRequest, item: Option<&Execution>) -> Option<String> {
     let item = item.filter(|i| i.is_owned_by(&request.account_id))?;
-    let view = GetAnswer {
+    let view = GetResponse {
         lifecycle_execution: ExecutionView {
             lifecycle_execution_id: request.lifecycle_execution_id.as_str(),
             lifecycle_policy_arn: item.lifecycle_policy_arn.as_deref(),
@@ -73,14 +73,11 @@ pub fn answer(request: &GetRequest, item: Option<&Execution>) -> Option<String> 
     serde_json::to_string(&view).ok()
 }
 
-/// 9999-12-31T23:59:59Z: the last instant every AWS SDK's timestamp parser accepts.
-pub const LAST_PLAUSIBLE_EPOCH_SECS: f64 = 253_402_300_799.0;
-
 /// Epoch seconds as a JSON number, or `None` (logged as damaged data) for a value that is no
 /// plausible instant: negative, past 9999-12-31, or epoch milliseconds mistaken for seconds
 /// (which lands past that year). An SDK that cannot parse a member fails the whole answer.
 fn plausible_instant(member: &'static str, secs: f64) -> Option<Number> {
-    if !(0.0..=LAST_PLAUSIBLE_EPOCH_SECS).contains(&secs) {
+    if !(0.0..=LAST_PLAUSIBLE_EPOCH_SECS as f64).contains(&secs) {
         tracing::warn!(
             member,
             value = secs,
@@ -137,7 +134,7 @@ mod tests {
 
     #[test]
     fn the_answer_has_the_models_members_and_epoch_second_timestamps() {
-        let body = answer(&request("111122223333"), Some(&item())).unwrap();
+        let body = view(&request("111122223333"), Some(&item())).unwrap();
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&body).unwrap(),
             serde_json::json!({ "lifecycleExecution": {
@@ -154,7 +151,7 @@ mod tests {
     fn members_the_item_lacks_are_absent() {
         let bare = Execution::new(owner(), ExecutionStatus::Pending);
         assert_eq!(
-            answer(&request("111122223333"), Some(&bare)).unwrap(),
+            view(&request("111122223333"), Some(&bare)).unwrap(),
             format!(
                 r#"{{"lifecycleExecution":{{"lifecycleExecutionId":"{ID}","state":{{"status":"PENDING"}}}}}}"#
             )
@@ -169,7 +166,7 @@ mod tests {
                 status,
                 ..Execution::default()
             };
-            answer(&request("111122223333"), Some(&item)).unwrap()
+            view(&request("111122223333"), Some(&item)).unwrap()
         };
         let bare = format!(r#"{{"lifecycleExecution":{{"lifecycleExecutionId":"{ID}"}}}}"#);
         assert_eq!(shown(None), bare);
@@ -184,10 +181,10 @@ mod tests {
 
     #[test]
     fn another_accounts_execution_reads_as_missing() {
-        assert_eq!(answer(&request("444455556666"), Some(&item())), None);
-        assert_eq!(answer(&request("111122223333"), None), None);
+        assert_eq!(view(&request("444455556666"), Some(&item())), None);
+        assert_eq!(view(&request("111122223333"), None), None);
         assert_eq!(
-            answer(&request("111122223333"), Some(&Execution::default())),
+            view(&request("111122223333"), Some(&Execution::default())),
             None
         );
     }
@@ -207,7 +204,7 @@ mod tests {
                 end_time_epoch_secs: Some(1_700_000_000.0),
                 ..item()
             };
-            let body = answer(&request("111122223333"), Some(&item)).unwrap();
+            let body = view(&request("111122223333"), Some(&item)).unwrap();
             let shown: serde_json::Value = serde_json::from_str(&body).unwrap();
             assert!(
                 shown["lifecycleExecution"].get("startTime").is_none(),
@@ -219,10 +216,10 @@ mod tests {
             );
         }
         let last = Execution {
-            start_time_epoch_secs: Some(LAST_PLAUSIBLE_EPOCH_SECS),
+            start_time_epoch_secs: Some(LAST_PLAUSIBLE_EPOCH_SECS as f64),
             ..item()
         };
-        let body = answer(&request("111122223333"), Some(&last)).unwrap();
+        let body = view(&request("111122223333"), Some(&last)).unwrap();
         assert!(body.contains(r#""startTime":253402300799"#), "{body}");
     }
 }

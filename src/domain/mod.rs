@@ -6,7 +6,7 @@ pub mod execution;
 pub mod get;
 pub mod ids;
 
-pub use cancel::{CancelPlan, CancelRequest, Corrupt, Outcome, Refusal, StoredToken, TokenRecord};
+pub use cancel::{CancelPlan, CancelRequest, CorruptExecution, Outcome, Refusal, TokenRecord};
 pub use execution::{Execution, ExecutionStatus, StatusChange, StoredStatus};
 pub use get::GetRequest;
 pub use ids::{AccountId, ClientToken, LifecycleExecutionId, RuleViolation};

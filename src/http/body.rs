@@ -18,15 +18,15 @@ struct RawMembers {
     lifecycle_execution_id: Option<Value>,
 }
 
-/// The two validated members of a cancel request.
+/// The two validated members of a cancel body (the extractor of `http::extract`).
 #[derive(Debug)]
-pub struct Members {
+pub struct CancelBody {
     pub client_token: ClientToken,
     pub lifecycle_execution_id: LifecycleExecutionId,
 }
 
 /// Parses and validates a cancel body (docs/API.md, "CancelLifecycleExecution").
-pub fn parse_members(body: &[u8]) -> Result<Members, ApiError> {
+pub fn parse_cancel_body(body: &[u8]) -> Result<CancelBody, ApiError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(body_too_large());
     }
@@ -36,7 +36,7 @@ pub fn parse_members(body: &[u8]) -> Result<Members, ApiError> {
         ));
     }
     let raw: RawMembers = serde_json::from_slice(body).map_err(|e| body_error(&e, body))?;
-    Ok(Members {
+    Ok(CancelBody {
         client_token: member("clientToken", raw.client_token, ClientToken::try_from)?,
         lifecycle_execution_id: member(
             "lifecycleExecutionId",
@@ -129,7 +129,7 @@ mod tests {
     const ID: &str = "lce-0123abcd-4567-89ab-cdef-0123456789ab";
 
     fn error_of(body: &str) -> (String, String) {
-        match parse_members(body.as_bytes()) {
+        match parse_cancel_body(body.as_bytes()) {
             Ok(members) => panic!("expected an error for {body:?}, got {members:?}"),
             Err(e) => (e.name().to_owned(), e.message().to_owned()),
         }
@@ -139,7 +139,7 @@ mod tests {
     fn a_valid_body_with_unknown_members_parses() {
         let body =
             format!(r#"{{"clientToken":"t-1","lifecycleExecutionId":"{ID}","extra":[1,{{}}]}}"#);
-        let members = parse_members(body.as_bytes()).unwrap();
+        let members = parse_cancel_body(body.as_bytes()).unwrap();
         assert_eq!(members.client_token.as_str(), "t-1");
         assert_eq!(members.lifecycle_execution_id.as_str(), ID);
     }
@@ -175,7 +175,7 @@ mod tests {
     fn invalid_utf8_is_not_json() {
         let body = b"{\"clientToken\":\"\xff\xfe\",\"lifecycleExecutionId\":\"x\"}";
         assert_eq!(
-            parse_members(body).unwrap_err().name(),
+            parse_cancel_body(body).unwrap_err().name(),
             "InvalidRequestException"
         );
     }

@@ -1,5 +1,6 @@
 //! axum extractors for what a handler needs from a request, each rejecting with the
-//! documented error: the caller's account, the cancel body, the read's query.
+//! documented error and noting on the request's [`Subject`] what the log line says of it: the
+//! caller's account, the cancel body, the read's query.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,6 +8,8 @@ use std::time::Duration;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use http::request::Parts;
 
+pub use super::body::CancelBody;
+use super::summary::Subject;
 use super::{body, identity, query, AppState};
 use crate::domain::{AccountId, LifecycleExecutionId};
 use crate::error::ApiError;
@@ -21,10 +24,11 @@ impl<S: Send + Sync> FromRequestParts<Arc<AppState<S>>> for Caller {
         parts: &mut Parts,
         state: &Arc<AppState<S>>,
     ) -> Result<Self, ApiError> {
-        identity::caller_account(&parts.extensions)?
+        let account = identity::caller_account(&parts.extensions)?
             .or_else(|| state.default_account.clone())
-            .map(Caller)
-            .ok_or_else(identity::forbidden)
+            .ok_or_else(identity::forbidden)?;
+        Subject::note(&parts.extensions, |s| s.account(&account));
+        Ok(Caller(account))
     }
 }
 
@@ -33,16 +37,19 @@ impl<S: Send + Sync> FromRequestParts<Arc<AppState<S>>> for Caller {
 #[derive(Debug, Clone, Copy)]
 pub struct BodyDeadline(pub Duration);
 
-/// The validated members of a cancel body.
-pub struct CancelBody(pub body::Members);
-
 impl<S: Send + Sync> FromRequest<S> for CancelBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
         let deadline = request.extensions().get::<BodyDeadline>().map(|d| d.0);
+        let subject = Subject::of(request.extensions());
         let bytes = body::read(request.into_body(), deadline).await?;
-        body::parse_members(&bytes).map(CancelBody)
+        let cancel = body::parse_cancel_body(&bytes)?;
+        if let Some(subject) = subject {
+            subject.execution(&cancel.lifecycle_execution_id);
+            subject.client_token(&cancel.client_token);
+        }
+        Ok(cancel)
     }
 }
 
@@ -53,6 +60,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ExecutionQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        query::execution_id(parts.uri.query()).map(ExecutionQuery)
+        let id = query::execution_id(parts.uri.query())?;
+        Subject::note(&parts.extensions, |s| s.execution(&id));
+        Ok(ExecutionQuery(id))
     }
 }

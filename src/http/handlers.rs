@@ -1,5 +1,6 @@
-//! The two operations as axum handlers: the extractors read the request, the store runs its
-//! one step, the answer is rendered with what the log line should say.
+//! The two operations as axum handlers: the extractors read and validate the request (and
+//! note who asked for what), the store runs its one step, and the answer is a [`Success`] or
+//! an [`ApiError`].
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -7,74 +8,65 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::extract::State;
 
 use super::extract::{Caller, CancelBody, ExecutionQuery};
-use super::render::{LogFacts, Rendered, Reply};
+use super::render::Success;
 use super::AppState;
 use crate::domain::{get, CancelRequest, GetRequest, Operation, Outcome, Refusal};
 use crate::error::ApiError;
 use crate::store::CancelStore;
-use crate::telemetry::{token_digest, RequestOutcome};
+use crate::telemetry::RequestOutcome;
 
-/// An answer either way: a refusal is rendered as carefully as a success.
-type Answered = Result<Rendered, Rendered>;
-
-/// `PUT /CancelLifecycleExecution`: validates the body, then runs the store's atomic step.
+/// `PUT /CancelLifecycleExecution`: the store's atomic step, then its outcome.
 pub async fn cancel<S: CancelStore>(
     State(app): State<Arc<AppState<S>>>,
     Caller(account_id): Caller,
-    body: Result<CancelBody, ApiError>,
-) -> Answered {
-    let CancelBody(members) = body.map_err(|e| e.logged_with(LogFacts::caller(&account_id)))?;
+    body: CancelBody,
+) -> Result<Success, ApiError> {
     let cancel = CancelRequest {
         account_id,
-        client_token: members.client_token,
-        lifecycle_execution_id: members.lifecycle_execution_id,
+        client_token: body.client_token,
+        lifecycle_execution_id: body.lifecycle_execution_id,
     };
     let plan = cancel.plan(now_epoch_secs(), app.idempotency_ttl_secs);
-    let reply = match app.store.cancel(&plan).await {
-        Ok(Outcome::Cancelled { response_body }) => {
-            success(response_body, RequestOutcome::Cancelled)
-        }
-        Ok(Outcome::Replayed { response_body }) => success(response_body, RequestOutcome::Replayed),
-        Ok(Outcome::Refused(refusal)) => {
-            ApiError::from_refusal(refusal, &cancel.lifecycle_execution_id).into()
-        }
-        Err(store_error) => store_error.into(),
-    };
-    let facts = LogFacts {
-        client_token_sha256: Some(token_digest(cancel.client_token.as_str())),
-        account_id: Some(cancel.account_id),
-        lifecycle_execution_id: Some(cancel.lifecycle_execution_id),
-    };
-    Ok(Rendered(reply, facts))
+    match app.store.cancel(&plan).await? {
+        Outcome::Cancelled { response_body } => Ok(Success {
+            body: response_body,
+            outcome: RequestOutcome::Cancelled,
+        }),
+        Outcome::Replayed { response_body } => Ok(Success {
+            body: response_body,
+            outcome: RequestOutcome::Replayed,
+        }),
+        Outcome::Refused(refusal) => Err(ApiError::from_refusal(
+            refusal,
+            &cancel.lifecycle_execution_id,
+        )),
+    }
 }
 
 /// `GET /GetLifecycleExecution`: reads the execution once, shows it only to its own account.
 pub async fn get_execution<S: CancelStore>(
     State(app): State<Arc<AppState<S>>>,
     Caller(account_id): Caller,
-    query: Result<ExecutionQuery, ApiError>,
-) -> Answered {
-    let mut facts = LogFacts::caller(&account_id);
-    let ExecutionQuery(id) = query.map_err(|e| e.logged_with(facts.clone()))?;
-    facts.lifecycle_execution_id = Some(id.clone());
+    ExecutionQuery(lifecycle_execution_id): ExecutionQuery,
+) -> Result<Success, ApiError> {
     let request = GetRequest {
         account_id,
-        lifecycle_execution_id: id,
+        lifecycle_execution_id,
     };
-    let reply = match app
+    let item = app
         .store
         .get_execution(&request.lifecycle_execution_id)
-        .await
-    {
-        Ok(item) => match get::answer(&request, item.as_ref()) {
-            Some(body) => success(body, RequestOutcome::Returned),
-            None => {
-                ApiError::from_refusal(Refusal::NotFound, &request.lifecycle_execution_id).into()
-            }
-        },
-        Err(store_error) => store_error.into(),
-    };
-    Ok(Rendered(reply, facts))
+        .await?;
+    match get::view(&request, item.as_ref()) {
+        Some(body) => Ok(Success {
+            body,
+            outcome: RequestOutcome::Returned,
+        }),
+        None => Err(ApiError::from_refusal(
+            Refusal::NotFound,
+            &request.lifecycle_execution_id,
+        )),
+    }
 }
 
 /// A known path with another method.
@@ -92,10 +84,6 @@ pub async fn no_such_path() -> ApiError {
         "This service has no operation at that path: use PUT /CancelLifecycleExecution \
          or GET /GetLifecycleExecution.",
     )
-}
-
-fn success(body: String, outcome: RequestOutcome) -> Reply {
-    Reply::Success { body, outcome }
 }
 
 fn now_epoch_secs() -> i64 {

@@ -2,7 +2,7 @@
 //! answered it, and the documented error shape for answers made by a library layer.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::extract::{Request, State};
@@ -11,16 +11,53 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 
 use super::peer::PeerProbe;
-use super::render::{LogFacts, Rendered, Reply, Reported, X_AMZN_REQUEST_ID};
+use super::render::{Report, X_AMZN_REQUEST_ID};
 use super::{body, operation_at, AppState};
+use crate::domain::{AccountId, ClientToken, LifecycleExecutionId};
 use crate::error::ApiError;
 use crate::telemetry::calls::counting;
-use crate::telemetry::{take_cold_start, LambdaFacts, RequestSummary};
+use crate::telemetry::{take_cold_start, token_digest, Invocation, RequestSummary};
 use lambda_http::RequestExt;
 
 /// A Lambda event that could not be turned into a request; it is refused before any handler.
 #[derive(Debug, Clone)]
 pub struct MalformedEvent(pub Arc<str>);
+
+/// Who asked for what, for the log line: each request carries one (an extension), and the
+/// extractors note on it what they read, so that a refusal is logged with what was known.
+#[derive(Debug, Default)]
+pub struct Subject {
+    account_id: OnceLock<AccountId>,
+    lifecycle_execution_id: OnceLock<LifecycleExecutionId>,
+    client_token_sha256: OnceLock<String>,
+}
+
+impl Subject {
+    /// The subject of the request with these extensions (none outside the summary layer).
+    pub fn of(extensions: &http::Extensions) -> Option<Arc<Self>> {
+        extensions.get::<Arc<Self>>().cloned()
+    }
+
+    /// Notes on the subject of the request with these extensions, if it has one.
+    pub fn note(extensions: &http::Extensions, note: impl FnOnce(&Self)) {
+        if let Some(subject) = extensions.get::<Arc<Self>>() {
+            note(subject);
+        }
+    }
+
+    pub fn account(&self, account: &AccountId) {
+        let _ = self.account_id.set(account.clone());
+    }
+
+    pub fn execution(&self, id: &LifecycleExecutionId) {
+        let _ = self.lifecycle_execution_id.set(id.clone());
+    }
+
+    /// The token's digest only: the raw token is never logged.
+    pub fn client_token(&self, token: &ClientToken) {
+        let _ = self.client_token_sha256.set(token_digest(token.as_str()));
+    }
+}
 
 /// Every request's work runs as a task of its own, tracked for the shutdown: a caller that goes
 /// away (the connection's future is dropped) does not stop it half-way, and its summary line
@@ -32,7 +69,7 @@ pub async fn summarize<S: Send + Sync + 'static>(
 ) -> Response {
     let waiting = CallerWaiting::default();
     let probe = request.extensions().get::<PeerProbe>().cloned();
-    let work = answer(
+    let work = run_and_log(
         Arc::clone(&app),
         request,
         next,
@@ -63,9 +100,9 @@ impl Drop for CallerWaiting {
     }
 }
 
-async fn answer<S: Send + Sync + 'static>(
+async fn run_and_log<S: Send + Sync + 'static>(
     app: Arc<AppState<S>>,
-    request: Request,
+    mut request: Request,
     next: Next,
     waiting: Arc<AtomicBool>,
     probe: Option<PeerProbe>,
@@ -85,28 +122,32 @@ async fn answer<S: Send + Sync + 'static>(
         .lambda_context_ref()
         .map(|context| (context.request_id.clone(), context.xray_trace_id.clone()));
     let cold_start = invocation.as_ref().map(|_| take_cold_start());
+    let subject = Arc::new(Subject::default());
+    request.extensions_mut().insert(Arc::clone(&subject));
     let (response, dynamodb_calls) = match malformed {
         Some(MalformedEvent(cause)) => {
             let refusal = ApiError::invalid_request("The request could not be read.");
-            (library_failure(refusal, &cause).into_response(), 0)
+            (refusal.with_cause(cause).into_response(), 0)
         }
         None => counting(next.run(request)).await,
     };
-    let (response, reported) = reported(response);
-    let facts = &reported.facts;
+    let (response, report) = reported(response);
     let summary = RequestSummary {
         request_id: &request_id,
         operation,
-        account_id: facts.account_id.as_ref().map(|a| a.as_str()),
-        lifecycle_execution_id: facts.lifecycle_execution_id.as_ref().map(|i| i.as_str()),
-        client_token_sha256: facts.client_token_sha256.clone(),
-        outcome: reported.outcome,
+        account_id: subject.account_id.get().map(AccountId::as_str),
+        lifecycle_execution_id: subject
+            .lifecycle_execution_id
+            .get()
+            .map(LifecycleExecutionId::as_str),
+        client_token_sha256: subject.client_token_sha256.get().cloned(),
+        outcome: report.outcome,
         status: response.status().as_u16(),
         duration: started.elapsed(),
         dynamodb_calls,
-        cause: reported.cause.as_deref(),
+        cause: report.cause.as_deref(),
         caller_gone: !waiting.load(Ordering::Relaxed) || probe.is_some_and(|p| p.is_reset()),
-        lambda: invocation.as_ref().map(|(request_id, trace)| LambdaFacts {
+        lambda: invocation.as_ref().map(|(request_id, trace)| Invocation {
             function_request_id: request_id,
             xray_trace_id: trace.as_deref(),
             cold_start: cold_start.unwrap_or(false),
@@ -135,22 +176,13 @@ fn library_answer(status: StatusCode) -> (ApiError, String) {
 }
 
 /// The response with its report: our own answers carry one; an answer a library layer made
-/// (body limit, timeout) is rendered our way here.
-fn reported(mut response: Response) -> (Response, Reported) {
-    match response.extensions_mut().remove::<Reported>() {
-        Some(reported) => (response, reported),
+/// (body limit, timeout) is rendered our way, which carries one.
+fn reported(mut response: Response) -> (Response, Report) {
+    match response.extensions_mut().remove::<Report>() {
+        Some(report) => (response, report),
         None => {
             let (error, cause) = library_answer(response.status());
-            library_failure(error, &cause).render()
+            reported(error.with_cause(cause).into_response())
         }
     }
-}
-
-/// `error`, refused before any handler ran, with `cause` for the log line.
-fn library_failure(error: ApiError, cause: &str) -> Rendered {
-    let reply = Reply::Failure {
-        error,
-        cause: Some(cause.to_owned()),
-    };
-    Rendered(reply, LogFacts::default())
 }

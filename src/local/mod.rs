@@ -1,6 +1,6 @@
 //! The plain HTTP server of local mode: the same `Router` as Lambda, behind hyper, with the
-//! bounds of docs/API.md ("Running"): header and body deadlines, an idle timeout, a
-//! connection cap, accept errors that back off, and a shutdown deadline.
+//! bounds of docs/API.md ("Running"): header and body deadlines (the header one also ends
+//! idle keep-alive connections), a connection cap, accept errors that back off, and a shutdown deadline.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -46,7 +46,7 @@ pub async fn serve(
         .timer(TokioTimer::new())
         // hyper restarts this timer whenever it waits for a request head, so it bounds the
         // first request's headers and every idle keep-alive wait alike.
-        .header_read_timeout(limits.header_timeout.min(limits.idle_timeout))
+        .header_read_timeout(limits.header_timeout)
         .keep_alive(true)
         // A caller that shuts its sending side down after its request still gets the answer.
         .half_close(true)

@@ -6,8 +6,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::{CancelStore, StoreError};
 use crate::domain::{
-    AccountId, CancelPlan, Execution, ExecutionStatus, LifecycleExecutionId, Outcome, StoredToken,
-    TokenRecord,
+    AccountId, CancelPlan, Execution, ExecutionStatus, LifecycleExecutionId, Outcome, TokenRecord,
 };
 
 #[derive(Default)]
@@ -68,12 +67,11 @@ impl CancelStore for EmbeddedStore {
         let Tables { executions, tokens } = &mut *tables;
         let key = plan.idempotency_key();
         let id = plan.lifecycle_execution_id().as_str();
-        let found = tokens.get(&key).map(StoredToken::from);
-        let outcome = plan.decide(found.as_ref(), executions.get(id))?;
+        let outcome = plan.decide(tokens.get(&key), executions.get(id))?;
         if let Outcome::Cancelled { .. } = outcome {
             if let Some(execution) = executions.get_mut(id) {
                 execution.apply(&plan.change);
-                tokens.insert(key, plan.token.clone());
+                tokens.insert(key, plan.token_record());
             }
         }
         Ok(outcome)

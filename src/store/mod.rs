@@ -6,7 +6,7 @@ pub mod embedded;
 
 use std::future::Future;
 
-use crate::domain::{CancelPlan, Corrupt, Execution, LifecycleExecutionId, Outcome};
+use crate::domain::{CancelPlan, CorruptExecution, Execution, LifecycleExecutionId, Outcome};
 
 pub use dynamodb::DynamoDbStore;
 pub use embedded::EmbeddedStore;
@@ -28,7 +28,7 @@ pub enum StoreError {
     Contention { attempts: u32 },
     /// The caller's own execution item breaks the schema.
     #[error(transparent)]
-    Corrupt(#[from] Corrupt),
+    CorruptExecution(#[from] CorruptExecution),
     /// Anything else: a bug, a missing table, access denied.
     #[error("store failure: {0}")]
     Internal(#[source] Cause),

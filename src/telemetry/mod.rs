@@ -6,7 +6,7 @@ pub mod metrics;
 pub mod summary;
 
 pub use metrics::{Metrics, MetricsSink};
-pub use summary::{take_cold_start, token_digest, LambdaFacts, RequestOutcome, RequestSummary};
+pub use summary::{take_cold_start, token_digest, Invocation, RequestOutcome, RequestSummary};
 
 use tracing_subscriber::filter::{FilterExt, LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;

@@ -59,13 +59,13 @@ pub struct RequestSummary<'a> {
     pub caller_gone: bool,
     /// Under Lambda: the invocation's facts, to join the line with Lambda's REPORT line and
     /// the trace.
-    pub lambda: Option<LambdaFacts<'a>>,
+    pub lambda: Option<Invocation<'a>>,
 }
 
 /// What Lambda says of one invocation, under the key names Powertools for AWS Lambda's Logger
 /// uses for the same facts (`function_request_id`, `xray_trace_id`, `cold_start`).
 #[derive(Debug, Clone, Copy)]
-pub struct LambdaFacts<'a> {
+pub struct Invocation<'a> {
     /// Lambda's request id (the one its REPORT line carries), not API Gateway's.
     pub function_request_id: &'a str,
     pub xray_trace_id: Option<&'a str>,

@@ -7,7 +7,7 @@ use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::EmbeddedStore;
 use serde_json::{json, Value};
 
-use crate::helpers::{account, cancel_body, invoke, new_id, put_raw, ACCOUNT};
+use crate::helpers::{app_with, cancel_body, invoke, new_id, put_raw, ACCOUNT};
 
 const OP: &str = "/CancelLifecycleExecution";
 
@@ -74,7 +74,7 @@ fn app_with_execution() -> (App<EmbeddedStore>, String) {
     let store = EmbeddedStore::new();
     let id = new_id();
     put_raw(&store, &id, ACCOUNT, "IN_PROGRESS");
-    (App::new(store, Some(account(ACCOUNT))), id)
+    (app_with(store), id)
 }
 
 fn assert_cancelled(returned: &Value, id: &str, case: &str) {

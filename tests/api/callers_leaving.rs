@@ -9,7 +9,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::helpers::fault::FaultyDynamoDb;
 use crate::helpers::logs::{capture_on_this_thread, stop_capture, Buffer};
 use crate::helpers::server::serve;
-use crate::helpers::{account, cancel_body, client_for, new_id, Backend, Dynamo, ACCOUNT};
+use crate::helpers::{
+    account, cancel_body, client_for, new_id, spawn_app, Backend, Dynamo, ACCOUNT,
+};
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::{DynamoDbStore, EmbeddedStore};
 
@@ -29,7 +31,7 @@ async fn a_cancel_whose_caller_went_away_is_completed_and_logged_as_such() {
     let id = new_id();
     dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
     let store = DynamoDbStore::new(client_for(&faulty.endpoint), dynamo.tables.clone());
-    let url = serve(App::new(store, Some(account(ACCOUNT)))).await;
+    let url = spawn_app(store).await;
     let logs = Buffer::default();
     capture_on_this_thread(&logs);
 

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::helpers::{
-    account, call, cancel_body, client_for, new_id, plain, request, unique_tables, Backend, Dynamo,
-    ACCOUNT, NOW, TTL_SECS,
+    account, app_with, call, cancel_body, client_for, new_id, plain, request, unique_tables,
+    Backend, Dynamo, ACCOUNT, NOW, TTL_SECS,
 };
 use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
 use cancel_lifecycle_execution::domain::Outcome;
@@ -20,7 +20,7 @@ const PATH: &str = "/CancelLifecycleExecution";
 async fn app_on_moto() -> (Arc<App<DynamoDbStore>>, Dynamo) {
     let dynamo = Dynamo::start().await;
     let store = DynamoDbStore::new(dynamo.store.client().clone(), dynamo.tables.clone());
-    (Arc::new(App::new(store, Some(account(ACCOUNT)))), dynamo)
+    (Arc::new(app_with(store)), dynamo)
 }
 
 #[tokio::test]

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use crate::helpers::fault::FaultyDynamoDb;
 use crate::helpers::logs::{capture_on_this_thread, stop_capture, summary_line, Buffer};
 use crate::helpers::{
-    account, call, cancel_body, client_for, new_id, plain, Backend, Dynamo, Received, ACCOUNT,
+    account, app_with, call, cancel_body, client_for, new_id, plain, Backend, Dynamo, Received,
+    ACCOUNT,
 };
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::dynamodb::client::REQUEST_DEADLINE;
@@ -31,7 +32,7 @@ async fn rig() -> Rig {
     let id = new_id();
     dynamo.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
     Rig {
-        app: App::new(store, Some(account(ACCOUNT))),
+        app: app_with(store),
         faulty,
         dynamo,
         id,
@@ -261,7 +262,7 @@ async fn a_refused_connection_gives_503_and_the_next_request_succeeds_once_dynam
         DynamoDbStore::new(client_for(&endpoint), dynamo.tables.clone()).with_endpoint(&endpoint);
     let body = cancel_body("refused", &id);
 
-    let (answer, fault) = observed_cancel(&App::new(down, Some(account(ACCOUNT))), &body).await;
+    let (answer, fault) = observed_cancel(&app_with(down), &body).await;
     let took = fault.took;
     fault.names(&[
         "TransactWriteItems",
@@ -292,7 +293,7 @@ async fn a_table_that_does_not_exist_on_dynamodb_is_a_service_exception_whose_ca
     let endpoint = crate::helpers::moto_endpoint();
     let tables = crate::helpers::unique_tables();
     let store = DynamoDbStore::new(client_for(&endpoint), tables.clone()).with_endpoint(&endpoint);
-    let app = App::new(store, Some(account(ACCOUNT)));
+    let app = app_with(store);
 
     let (answer, fault) = observed_cancel(&app, &cancel_body("t", &new_id())).await;
 
@@ -317,7 +318,7 @@ async fn an_executions_table_keyed_otherwise_is_a_service_exception_whose_cause_
     tables.executions = format!("{}-keyed-otherwise", tables.executions);
     crate::helpers::create_table_keyed_on_id(&tables.executions).await;
     let store = DynamoDbStore::new(client_for(&crate::helpers::moto_endpoint()), tables);
-    let app = App::new(store, Some(account(ACCOUNT)));
+    let app = app_with(store);
 
     let (answer, fault) = observed_cancel(&app, &cancel_body("t", &new_id())).await;
 

@@ -3,7 +3,7 @@
 
 use crate::helpers::process::start_binary;
 use crate::helpers::{
-    account, call, cancel_body, embedded_status, event, new_id, put_raw, rest_v1_event, ACCOUNT,
+    app_with, call, cancel_body, embedded_status, event, new_id, put_raw, rest_v1_event, ACCOUNT,
 };
 use cancel_lifecycle_execution::http::host::AllowedHosts;
 use cancel_lifecycle_execution::http::App;
@@ -19,7 +19,7 @@ fn seed(app: &App<EmbeddedStore>, owner: &str, status: &str) -> String {
 }
 
 fn local_app(allowed: &[&str]) -> App<EmbeddedStore> {
-    App::new(EmbeddedStore::new(), Some(account(ACCOUNT)))
+    app_with(EmbeddedStore::new())
         .with_allowed_hosts(AllowedHosts::new(allowed.iter().map(|h| (*h).to_owned())))
 }
 

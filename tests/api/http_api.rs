@@ -1,7 +1,7 @@
 //! The HTTP edge through `App::router`: routing, identity, validation and every error shape.
 
 use crate::helpers::{
-    account, call, cancel_body, event, http_v2_event, new_id, plain, rest_v1_event, ACCOUNT,
+    app_with, call, cancel_body, event, http_v2_event, new_id, plain, rest_v1_event, ACCOUNT,
     OTHER_ACCOUNT,
 };
 use cancel_lifecycle_execution::domain::LifecycleExecutionId;
@@ -12,7 +12,7 @@ const PATH: &str = "/CancelLifecycleExecution";
 
 /// An app whose unauthenticated callers are `ACCOUNT`.
 fn app() -> App<EmbeddedStore> {
-    App::new(EmbeddedStore::new(), Some(account(ACCOUNT)))
+    app_with(EmbeddedStore::new())
 }
 
 fn app_without_default_account() -> App<EmbeddedStore> {

@@ -12,9 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::helpers::server::serve;
-use crate::helpers::{account, cancel_body, http_exchange, new_id, Backend, Dynamo, ACCOUNT};
-use cancel_lifecycle_execution::http::App;
+use crate::helpers::{cancel_body, http_exchange, new_id, spawn_app, Backend, Dynamo, ACCOUNT};
 use cancel_lifecycle_execution::store::DynamoDbStore;
 
 fn setting(name: &str, default: u64) -> u64 {
@@ -61,7 +59,7 @@ async fn concurrent_clients_with_retries_lose_nothing_and_cancel_each_execution_
         Some(process) => process.address.clone(),
         None => {
             let store = DynamoDbStore::new(dynamo.store.client().clone(), dynamo.tables.clone());
-            let url = serve(App::new(store, Some(account(ACCOUNT)))).await;
+            let url = spawn_app(store).await;
             url.trim_start_matches("http://").to_owned()
         }
     };

@@ -78,8 +78,8 @@ fn with_the_default_limits_a_stalled_client_is_disconnected_after_ten_seconds() 
 }
 
 #[test]
-fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
-    let running = start_binary(&[("LOCAL_IDLE_TIMEOUT_MS", "300")]);
+fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
+    let running = start_binary(&[("LOCAL_HEADER_TIMEOUT_MS", "300")]);
     let mut client = connect(&running);
     client.write_all(get_request().as_bytes()).expect("writes");
 

@@ -4,7 +4,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::helpers::process::{start_binary, BINARY};
-use crate::helpers::{account, cancel_body, http_exchange, new_id, unique_tables, ACCOUNT};
+use crate::helpers::{app_with, cancel_body, http_exchange, new_id, unique_tables, ACCOUNT};
 use cancel_lifecycle_execution::config::LocalLimits;
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::local;
@@ -42,7 +42,7 @@ async fn the_local_server_answers_a_cancel_over_http() {
     let store = EmbeddedStore::new();
     let id = new_id();
     crate::helpers::put_raw(&store, &id, ACCOUNT, "PENDING");
-    let (address, stop, server) = start_server(App::new(store, Some(account(ACCOUNT)))).await;
+    let (address, stop, server) = start_server(app_with(store)).await;
 
     let answer = http_exchange(&address, "PUT", PATH, cancel_body("t", &id).as_bytes()).await;
 
@@ -53,8 +53,7 @@ async fn the_local_server_answers_a_cancel_over_http() {
 
 #[tokio::test]
 async fn the_local_server_refuses_a_body_over_the_cap() {
-    let (address, stop, _server) =
-        start_server(App::new(EmbeddedStore::new(), Some(account(ACCOUNT)))).await;
+    let (address, stop, _server) = start_server(app_with(EmbeddedStore::new())).await;
     let body = format!(r#"{{"clientToken":"{}"}}"#, "x".repeat(1024 * 1024));
 
     let answer = http_exchange(&address, "PUT", PATH, body.as_bytes()).await;

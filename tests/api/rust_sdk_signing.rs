@@ -7,10 +7,9 @@ mod snippet;
 
 use std::sync::{Arc, Mutex};
 
-use crate::helpers::{account, new_id, ACCOUNT};
+use crate::helpers::{new_id, spawn_app, ACCOUNT};
 use aws_sdk_imagebuilder::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_imagebuilder::config::{ConfigBag, Intercept, RuntimeComponents};
-use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::EmbeddedStore;
 
 /// Keeps the Authorization header of every request the SDK sends.
@@ -44,7 +43,7 @@ async fn the_rust_sdk_snippet_signs_for_execute_api_and_the_call_succeeds() {
     let store = EmbeddedStore::new();
     let id = new_id();
     crate::helpers::put_raw(&store, &id, ACCOUNT, "PENDING");
-    let url = crate::helpers::server::serve(App::new(store, Some(account(ACCOUNT)))).await;
+    let url = spawn_app(store).await;
     let config = aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("eu-west-1"))

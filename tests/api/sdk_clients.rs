@@ -3,7 +3,7 @@
 
 use crate::helpers::fault::FaultyDynamoDb;
 use crate::helpers::server::serve;
-use crate::helpers::{account, client_for, new_id, Backend, Dynamo, ACCOUNT};
+use crate::helpers::{client_for, new_id, spawn_app, Backend, Dynamo, ACCOUNT};
 use aws_sdk_imagebuilder::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_imagebuilder::operation::cancel_lifecycle_execution::{
     CancelLifecycleExecutionError, CancelLifecycleExecutionOutput,
@@ -46,7 +46,7 @@ async fn cancel(url: &str, token: Option<&str>, id: &str) -> Outcome {
 async fn service_on_moto() -> (String, Dynamo) {
     let dynamo = Dynamo::start().await;
     let store = DynamoDbStore::new(dynamo.store.client().clone(), dynamo.tables.clone());
-    (serve(App::new(store, Some(account(ACCOUNT)))).await, dynamo)
+    (spawn_app(store).await, dynamo)
 }
 
 /// The modeled error of a failed call, with its message and request id checked.
@@ -147,11 +147,7 @@ async fn service_on_faulty_dynamodb() -> (String, FaultyDynamoDb, Dynamo) {
     let faulty = FaultyDynamoDb::start();
     let client = client_for(&faulty.endpoint);
     let store = DynamoDbStore::new(client, dynamo.tables.clone());
-    (
-        serve(App::new(store, Some(account(ACCOUNT)))).await,
-        faulty,
-        dynamo,
-    )
+    (spawn_app(store).await, faulty, dynamo)
 }
 
 #[tokio::test]

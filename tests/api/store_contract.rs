@@ -22,11 +22,7 @@ async fn cancelling_a_cancellable_execution_moves_it_to_cancelling_and_records_t
         backend.put_execution(&id, ACCOUNT, status).await;
         let cancel = request(ACCOUNT, &format!("t-{status}"), &id);
 
-        let outcome = backend
-            .store()
-            .cancel(&cancel.plan(NOW, TTL_SECS))
-            .await
-            .unwrap();
+        let outcome = backend.cancel_request(&cancel, NOW).await.unwrap();
 
         assert_eq!(
             outcome,
@@ -45,8 +41,8 @@ async fn cancelling_a_cancellable_execution_moves_it_to_cancelling_and_records_t
             .token_record(&cancel.idempotency_key())
             .await
             .unwrap();
-        assert_eq!(token.lifecycle_execution_id, id);
-        assert_eq!(token.response_body, body(&id));
+        assert_eq!(token.lifecycle_execution_id, Some(id.clone()));
+        assert_eq!(token.response_body, Some(body(&id)));
         assert_eq!(token.expires_at_epoch_secs, Some(NOW + TTL_SECS));
     }
 }
@@ -59,22 +55,14 @@ async fn a_replay_returns_the_first_body_byte_for_byte_after_the_execution_moved
     let cancel = request(ACCOUNT, "replayed-token", &id);
     let Outcome::Cancelled {
         response_body: first,
-    } = backend
-        .store()
-        .cancel(&cancel.plan(NOW, TTL_SECS))
-        .await
-        .unwrap()
+    } = backend.cancel_request(&cancel, NOW).await.unwrap()
     else {
         panic!("the first cancel must succeed");
     };
     // The engine finishes the cancel.
     backend.put_execution(&id, ACCOUNT, "CANCELLED").await;
 
-    let again = backend
-        .store()
-        .cancel(&cancel.plan(NOW + 60, TTL_SECS))
-        .await
-        .unwrap();
+    let again = backend.cancel_request(&cancel, NOW + 60).await.unwrap();
 
     assert_eq!(
         again,
@@ -92,14 +80,10 @@ async fn a_token_reused_for_another_execution_is_a_mismatch_and_changes_nothing<
     let (first, second) = (new_id(), new_id());
     backend.put_execution(&first, ACCOUNT, "PENDING").await;
     backend.put_execution(&second, ACCOUNT, "PENDING").await;
-    let store = backend.store();
-    store
-        .cancel(&request(ACCOUNT, "shared", &first).plan(NOW, TTL_SECS))
-        .await
-        .unwrap();
+    backend.cancel("shared", &first).await.unwrap();
 
-    let outcome = store
-        .cancel(&request(ACCOUNT, "shared", &second).plan(NOW + 1, TTL_SECS))
+    let outcome = backend
+        .cancel_at(ACCOUNT, "shared", &second, NOW + 1)
         .await
         .unwrap();
 
@@ -115,16 +99,9 @@ async fn a_token_reused_after_a_refusal_of_its_first_execution_is_still_checked<
     let (first, finished) = (new_id(), new_id());
     backend.put_execution(&first, ACCOUNT, "PENDING").await;
     backend.put_execution(&finished, ACCOUNT, "SUCCESS").await;
-    let store = backend.store();
-    store
-        .cancel(&request(ACCOUNT, "tok", &first).plan(NOW, TTL_SECS))
-        .await
-        .unwrap();
+    backend.cancel("tok", &first).await.unwrap();
 
-    let outcome = store
-        .cancel(&request(ACCOUNT, "tok", &finished).plan(NOW, TTL_SECS))
-        .await
-        .unwrap();
+    let outcome = backend.cancel("tok", &finished).await.unwrap();
 
     assert_eq!(outcome, Outcome::Refused(Refusal::ParameterMismatch));
 }
@@ -133,16 +110,9 @@ async fn tokens_are_case_sensitive<B: Backend>(backend: B) {
     let (first, second) = (new_id(), new_id());
     backend.put_execution(&first, ACCOUNT, "PENDING").await;
     backend.put_execution(&second, ACCOUNT, "PENDING").await;
-    let store = backend.store();
-    store
-        .cancel(&request(ACCOUNT, "Token", &first).plan(NOW, TTL_SECS))
-        .await
-        .unwrap();
+    backend.cancel("Token", &first).await.unwrap();
 
-    let outcome = store
-        .cancel(&request(ACCOUNT, "token", &second).plan(NOW, TTL_SECS))
-        .await
-        .unwrap();
+    let outcome = backend.cancel("token", &second).await.unwrap();
 
     assert_eq!(
         outcome,
@@ -159,14 +129,10 @@ async fn the_same_token_in_two_accounts_never_collides<B: Backend>(backend: B) {
     backend
         .put_execution(&theirs, OTHER_ACCOUNT, "PENDING")
         .await;
-    let store = backend.store();
-    store
-        .cancel(&request(ACCOUNT, "same", &mine).plan(NOW, TTL_SECS))
-        .await
-        .unwrap();
+    backend.cancel("same", &mine).await.unwrap();
 
-    let outcome = store
-        .cancel(&request(OTHER_ACCOUNT, "same", &theirs).plan(NOW, TTL_SECS))
+    let outcome = backend
+        .cancel_at(OTHER_ACCOUNT, "same", &theirs, NOW)
         .await
         .unwrap();
 
@@ -182,23 +148,19 @@ async fn an_expired_token_record_that_is_not_yet_deleted_counts_as_absent<B: Bac
     let (first, second) = (new_id(), new_id());
     backend.put_execution(&first, ACCOUNT, "PENDING").await;
     backend.put_execution(&second, ACCOUNT, "PENDING").await;
-    let store = backend.store();
-    store
-        .cancel(&request(ACCOUNT, "old", &first).plan(NOW, TTL_SECS))
-        .await
-        .unwrap();
+    backend.cancel("old", &first).await.unwrap();
     // Still live at its expiry second, absent one second later.
     let at_expiry = NOW + TTL_SECS;
     assert_eq!(
-        store
-            .cancel(&request(ACCOUNT, "old", &second).plan(at_expiry, TTL_SECS))
+        backend
+            .cancel_at(ACCOUNT, "old", &second, at_expiry)
             .await
             .unwrap(),
         Outcome::Refused(Refusal::ParameterMismatch)
     );
 
-    let outcome = store
-        .cancel(&request(ACCOUNT, "old", &second).plan(at_expiry + 1, TTL_SECS))
+    let outcome = backend
+        .cancel_at(ACCOUNT, "old", &second, at_expiry + 1)
         .await
         .unwrap();
 
@@ -213,7 +175,7 @@ async fn an_expired_token_record_that_is_not_yet_deleted_counts_as_absent<B: Bac
         .token_record(&cancel.idempotency_key())
         .await
         .unwrap();
-    assert_eq!(token.lifecycle_execution_id, second);
+    assert_eq!(token.lifecycle_execution_id, Some(second));
     assert_eq!(token.expires_at_epoch_secs, Some(at_expiry + 1 + TTL_SECS));
 }
 
@@ -221,20 +183,13 @@ async fn a_refused_request_stores_nothing_and_its_token_stays_free<B: Backend>(b
     let (finished, open) = (new_id(), new_id());
     backend.put_execution(&finished, ACCOUNT, "SUCCESS").await;
     backend.put_execution(&open, ACCOUNT, "IN_PROGRESS").await;
-    let store = backend.store();
     assert_eq!(
-        store
-            .cancel(&request(ACCOUNT, "retry-me", &finished).plan(NOW, TTL_SECS))
-            .await
-            .unwrap(),
+        backend.cancel("retry-me", &finished).await.unwrap(),
         Outcome::Refused(Refusal::Terminal(ExecutionStatus::Success))
     );
     assert_eq!(backend.token_record_count().await, 0);
 
-    let outcome = store
-        .cancel(&request(ACCOUNT, "retry-me", &open).plan(NOW, TTL_SECS))
-        .await
-        .unwrap();
+    let outcome = backend.cancel("retry-me", &open).await.unwrap();
 
     assert_eq!(
         outcome,
@@ -251,16 +206,9 @@ async fn a_missing_execution_and_another_accounts_execution_are_both_not_found<B
     backend
         .put_execution(&theirs, OTHER_ACCOUNT, "IN_PROGRESS")
         .await;
-    let store = backend.store();
 
-    let missing = store
-        .cancel(&request(ACCOUNT, "a", &new_id()).plan(NOW, TTL_SECS))
-        .await
-        .unwrap();
-    let foreign = store
-        .cancel(&request(ACCOUNT, "b", &theirs).plan(NOW, TTL_SECS))
-        .await
-        .unwrap();
+    let missing = backend.cancel("a", &new_id()).await.unwrap();
+    let foreign = backend.cancel("b", &theirs).await.unwrap();
 
     assert_eq!(missing, Outcome::Refused(Refusal::NotFound));
     assert_eq!(foreign, Outcome::Refused(Refusal::NotFound));
@@ -274,16 +222,9 @@ async fn a_missing_execution_and_another_accounts_execution_are_both_not_found<B
 async fn a_cancelling_execution_is_in_use<B: Backend>(backend: B) {
     let id = new_id();
     backend.put_execution(&id, ACCOUNT, "PENDING").await;
-    let store = backend.store();
-    store
-        .cancel(&request(ACCOUNT, "first", &id).plan(NOW, TTL_SECS))
-        .await
-        .unwrap();
+    backend.cancel("first", &id).await.unwrap();
 
-    let outcome = store
-        .cancel(&request(ACCOUNT, "second", &id).plan(NOW, TTL_SECS))
-        .await
-        .unwrap();
+    let outcome = backend.cancel("second", &id).await.unwrap();
 
     assert_eq!(outcome, Outcome::Refused(Refusal::InUse));
     assert_eq!(backend.token_record_count().await, 1);
@@ -298,11 +239,7 @@ async fn finished_executions_are_refused_with_their_status_and_left_alone<B: Bac
         let id = new_id();
         backend.put_execution(&id, ACCOUNT, status.as_str()).await;
 
-        let outcome = backend
-            .store()
-            .cancel(&request(ACCOUNT, "t", &id).plan(NOW, TTL_SECS))
-            .await
-            .unwrap();
+        let outcome = backend.cancel("t", &id).await.unwrap();
 
         assert_eq!(outcome, Outcome::Refused(Refusal::Terminal(status)));
         let seen = backend.execution(&id).await.unwrap();
@@ -333,13 +270,10 @@ async fn the_callers_own_item_without_a_known_status_is_corrupt_data_that_stores
             .put_item_as_found(&id, Some(ACCOUNT), status.clone())
             .await;
 
-        let outcome = backend
-            .store()
-            .cancel(&request(ACCOUNT, "t", &id).plan(NOW, TTL_SECS))
-            .await;
+        let outcome = backend.cancel("t", &id).await;
 
         assert!(
-            matches!(outcome, Err(StoreError::Corrupt(_))),
+            matches!(outcome, Err(StoreError::CorruptExecution(_))),
             "{status:?}: {outcome:?}"
         );
     }
@@ -355,10 +289,7 @@ async fn another_accounts_damaged_item_reads_as_not_found<B: Backend>(backend: B
         let id = new_id();
         backend.put_item_as_found(&id, owner, status.clone()).await;
 
-        let outcome = backend
-            .store()
-            .cancel(&request(ACCOUNT, "t", &id).plan(NOW, TTL_SECS))
-            .await;
+        let outcome = backend.cancel("t", &id).await;
 
         assert_eq!(
             outcome.map_err(|e| e.to_string()),
@@ -375,9 +306,8 @@ async fn a_live_token_decides_alone_whatever_the_execution_item_holds_now<B: Bac
         backend.put_execution(&id, ACCOUNT, "IN_PROGRESS").await;
         backend.put_execution(&other, ACCOUNT, "PENDING").await;
         let token = format!("t-{}", &id[4..12]);
-        let store = backend.store();
-        store
-            .cancel(&request(ACCOUNT, &token, &id).plan(NOW, TTL_SECS))
+        backend
+            .cancel(&token, &id)
             .await
             .expect("the first cancel succeeds");
         // The item is damaged afterwards; the token still decides.
@@ -385,12 +315,8 @@ async fn a_live_token_decides_alone_whatever_the_execution_item_holds_now<B: Bac
             .put_item_as_found(&id, Some(ACCOUNT), status.clone())
             .await;
 
-        let replay = store
-            .cancel(&request(ACCOUNT, &token, &id).plan(NOW + 1, TTL_SECS))
-            .await;
-        let mismatch = store
-            .cancel(&request(ACCOUNT, &token, &other).plan(NOW + 1, TTL_SECS))
-            .await;
+        let replay = backend.cancel_at(ACCOUNT, &token, &id, NOW + 1).await;
+        let mismatch = backend.cancel_at(ACCOUNT, &token, &other, NOW + 1).await;
 
         assert_eq!(
             replay.map_err(|e| e.to_string()),
@@ -424,7 +350,7 @@ async fn on_dynamodb_a_token_record_whose_expiry_is_not_a_readable_number_counts
             .put_token_record(&cancel.idempotency_key(), &old, expiry)
             .await;
 
-        let outcome = backend.store().cancel(&cancel.plan(NOW, TTL_SECS)).await;
+        let outcome = backend.cancel_request(&cancel, NOW).await;
 
         assert_eq!(
             outcome.map_err(|e| e.to_string()),
@@ -437,7 +363,7 @@ async fn on_dynamodb_a_token_record_whose_expiry_is_not_a_readable_number_counts
             .token_record(&cancel.idempotency_key())
             .await
             .unwrap();
-        assert_eq!(record.lifecycle_execution_id, id);
+        assert_eq!(record.lifecycle_execution_id, Some(id));
         assert_eq!(record.expires_at_epoch_secs, Some(NOW + TTL_SECS));
     }
 }
@@ -590,11 +516,8 @@ async fn on_dynamodb_a_live_record_without_a_string_body_replays_the_canonical_b
         )
         .await;
 
-        let same = dynamo.store().cancel(&cancel.plan(NOW, TTL_SECS)).await;
-        let another = dynamo
-            .store()
-            .cancel(&request(ACCOUNT, &token, &other).plan(NOW, TTL_SECS))
-            .await;
+        let same = dynamo.cancel_request(&cancel, NOW).await;
+        let another = dynamo.cancel(&token, &other).await;
 
         assert_eq!(
             same.map_err(|e| e.to_string()),
@@ -623,7 +546,7 @@ async fn on_dynamodb_a_record_without_a_string_execution_id_counts_as_absent() {
         let cancel = request(ACCOUNT, &format!("no-id-{n}"), &id);
         put_damaged_token(&dynamo, &cancel.idempotency_key(), damaged_id, None).await;
 
-        let outcome = dynamo.store().cancel(&cancel.plan(NOW, TTL_SECS)).await;
+        let outcome = dynamo.cancel_request(&cancel, NOW).await;
 
         assert_eq!(
             outcome.map_err(|e| e.to_string()),

@@ -5,10 +5,9 @@ use std::sync::Arc;
 
 use crate::helpers::logs::{capture_on_this_thread, stop_capture, summary_line, Buffer};
 use crate::helpers::{
-    account, cancel_body, client_for, new_id, plain, unique_tables, Backend, Dynamo, ACCOUNT,
+    app_with, cancel_body, client_for, new_id, plain, unique_tables, Backend, Dynamo, ACCOUNT,
 };
 use cancel_lifecycle_execution::config::Dimension;
-use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore};
 use cancel_lifecycle_execution::telemetry::{token_digest, Metrics, MetricsSink};
 use serde_json::Value;
@@ -29,7 +28,7 @@ async fn observe_request<S: CancelStore>(
     let logs = Buffer::default();
     let metrics = Buffer::default();
     capture_on_this_thread(&logs);
-    let app = App::new(store, Some(account(ACCOUNT))).with_metrics(Metrics::new(
+    let app = app_with(store).with_metrics(Metrics::new(
         "Test/Cancel".to_owned(),
         Dimension::DEFAULT.to_vec(),
         None,

@@ -132,7 +132,7 @@ mod tests {
 
     use super::*;
 
-    fn answer(status: u16) -> HttpResponse {
+    fn http_response(status: u16) -> HttpResponse {
         HttpResponse::new(
             StatusCode::try_from(status).expect("a valid status"),
             SdkBody::empty(),
@@ -140,7 +140,7 @@ mod tests {
     }
 
     fn service_error<E>(error: E, status: u16) -> SdkError<E, HttpResponse> {
-        SdkError::service_error(error, answer(status))
+        SdkError::service_error(error, http_response(status))
     }
 
     fn kind(error: &StoreError) -> &'static str {
@@ -148,7 +148,7 @@ mod tests {
             StoreError::Throttled(_) => "Throttled",
             StoreError::Unavailable(_) => "Unavailable",
             StoreError::Contention { .. } => "Contention",
-            StoreError::Corrupt(_) => "Corrupt",
+            StoreError::CorruptExecution(_) => "CorruptExecution",
             StoreError::Internal(_) => "Internal",
         }
     }

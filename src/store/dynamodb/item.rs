@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, Update};
 
-use crate::domain::cancel::MAX_EXPIRES_AT_EPOCH_SECS;
 use crate::domain::execution::parse_timestamp;
-use crate::domain::{AccountId, CancelPlan, Execution, StoredStatus, StoredToken, TokenRecord};
+use crate::domain::execution::LAST_PLAUSIBLE_EPOCH_SECS;
+use crate::domain::{AccountId, CancelPlan, Execution, StoredStatus, TokenRecord};
 use crate::store::StoreError;
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -70,27 +70,13 @@ impl From<&Item> for Execution {
     }
 }
 
-/// An idempotency record; one without its execution id or body cannot be answered from.
-impl TryFrom<&Item> for TokenRecord {
-    type Error = StoreError;
-
-    fn try_from(item: &Item) -> Result<Self, Self::Error> {
-        let required = |name: &str| {
-            text(item, name).map(str::to_owned).ok_or_else(|| {
-                StoreError::internal(format!("idempotency record without a string {name}"))
-            })
-        };
-        Ok(Self {
-            lifecycle_execution_id: required(attr::TOKEN_EXECUTION_ID)?,
-            response_body: required(attr::RESPONSE_BODY)?,
-            expires_at_epoch_secs: item.get(attr::EXPIRES_AT).and_then(expiry),
-        })
-    }
-}
-
 /// A stored record as it is: a member missing or of another type reads as `None`.
-impl From<&Item> for StoredToken {
+impl From<&Item> for TokenRecord {
     fn from(item: &Item) -> Self {
+        let expiry = |value: &AttributeValue| {
+            let secs = value.as_n().ok()?.trim().parse::<f64>().ok()?;
+            TokenRecord::expiry_from_epoch_secs(secs)
+        };
         Self {
             lifecycle_execution_id: text(item, attr::TOKEN_EXECUTION_ID).map(str::to_owned),
             response_body: text(item, attr::RESPONSE_BODY).map(str::to_owned),
@@ -99,24 +85,18 @@ impl From<&Item> for StoredToken {
     }
 }
 
-/// `expiresAt` as whole epoch seconds, or `None` when it is no number or past the last
-/// sensible expiry: the same test as the Put's condition, so both count it as expired.
-fn expiry(value: &AttributeValue) -> Option<i64> {
-    let secs = value.as_n().ok()?.trim().parse::<f64>().ok()?;
-    (secs.is_finite() && secs <= MAX_EXPIRES_AT_EPOCH_SECS as f64).then(|| secs.floor() as i64)
-}
-
-/// The token record's Put: succeeds only where no live record holds the key.
+/// The token record's Put: succeeds only where no live record holds the key (the condition
+/// counts as absent what [`TokenRecord::decides`] does).
 pub fn token_put(plan: &CancelPlan, table: &str) -> Result<Put, StoreError> {
     Put::builder()
         .table_name(table)
         .item(attr::IDEMPOTENCY_KEY, string_value(plan.idempotency_key()))
         .item(
             attr::TOKEN_EXECUTION_ID,
-            string_value(&plan.token.lifecycle_execution_id),
+            string_value(plan.lifecycle_execution_id().as_str()),
         )
-        .item(attr::RESPONSE_BODY, string_value(&plan.token.response_body))
-        .item(attr::CREATED_AT, number_value(plan.created_at_epoch_secs()))
+        .item(attr::RESPONSE_BODY, string_value(&plan.response_body))
+        .item(attr::CREATED_AT, number_value(plan.now_epoch_secs))
         .item(attr::EXPIRES_AT, number_value(plan.expires_at_epoch_secs))
         .condition_expression(
             "attribute_not_exists(#key) OR NOT attribute_type(#execution, :string) \
@@ -129,7 +109,7 @@ pub fn token_put(plan: &CancelPlan, table: &str) -> Result<Put, StoreError> {
         .expression_attribute_names("#expires", attr::EXPIRES_AT)
         .expression_attribute_values(":number", string_value("N"))
         .expression_attribute_values(":now", number_value(plan.now_epoch_secs))
-        .expression_attribute_values(":last_expiry", number_value(MAX_EXPIRES_AT_EPOCH_SECS))
+        .expression_attribute_values(":last_expiry", number_value(LAST_PLAUSIBLE_EPOCH_SECS))
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .build()
         .map_err(|e| StoreError::Internal(e.into()))
@@ -180,12 +160,11 @@ mod tests {
     }
 
     fn token_with_expiry(expires_at: AttributeValue) -> TokenRecord {
-        TokenRecord::try_from(&item(&[
+        TokenRecord::from(&item(&[
             (attr::TOKEN_EXECUTION_ID, string_value("lce-x")),
             (attr::RESPONSE_BODY, string_value("{}")),
             (attr::EXPIRES_AT, expires_at),
         ]))
-        .expect("a readable record")
     }
 
     #[test]
@@ -203,16 +182,26 @@ mod tests {
         assert_eq!(expiry(AttributeValue::N("1e30".into())), None);
         assert_eq!(
             expiry(AttributeValue::N(
-                (MAX_EXPIRES_AT_EPOCH_SECS + 1).to_string()
+                (LAST_PLAUSIBLE_EPOCH_SECS + 1).to_string()
             )),
             None
         );
     }
 
     #[test]
-    fn a_record_without_its_execution_id_or_body_is_an_internal_failure() {
-        let partial = item(&[(attr::EXPIRES_AT, AttributeValue::N("1".into()))]);
-        assert!(TokenRecord::try_from(&partial).is_err());
+    fn a_record_without_its_execution_id_or_body_reads_them_as_missing() {
+        let partial = TokenRecord::from(&item(&[
+            (attr::TOKEN_EXECUTION_ID, AttributeValue::N("1".into())),
+            (attr::EXPIRES_AT, AttributeValue::N("1".into())),
+        ]));
+        assert_eq!(
+            partial,
+            TokenRecord {
+                lifecycle_execution_id: None,
+                response_body: None,
+                expires_at_epoch_secs: Some(1),
+            }
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use tracing::warn;
 use super::classify::{classify, is_throttling_code, Call};
 use super::item::{status_update, token_put};
 use crate::config::TableNames;
-use crate::domain::{CancelPlan, Execution, Outcome, StoredToken};
+use crate::domain::{CancelPlan, Execution, Outcome, TokenRecord};
 use crate::store::StoreError;
 
 /// Attempts of one cancel when DynamoDB reports a `TransactionConflict` (or throttles one
@@ -72,7 +72,7 @@ pub async fn cancel(
         let reasons = match sent {
             Ok(_) => {
                 return Ok(Outcome::Cancelled {
-                    response_body: plan.token.response_body.clone(),
+                    response_body: plan.response_body.clone(),
                 })
             }
             Err(error) => match error.as_service_error() {
@@ -128,7 +128,7 @@ pub fn read_cancellation(
             let item = token_reason.item().ok_or_else(|| {
                 StoreError::internal("token condition failed without the old item")
             })?;
-            Some(StoredToken::from(item))
+            Some(TokenRecord::from(item))
         }
         None | Some("None") => None,
         Some(other) => {
@@ -348,7 +348,7 @@ mod tests {
             &plan(),
             &[reason("None", &[]), reason("ConditionalCheckFailed", &own)],
         );
-        assert!(matches!(error, Err(StoreError::Corrupt(_))));
+        assert!(matches!(error, Err(StoreError::CorruptExecution(_))));
     }
 
     #[test]

@@ -6,12 +6,14 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use cancel_lifecycle_execution::config::TableNames;
-use cancel_lifecycle_execution::domain::{Execution, StoredStatus, TokenRecord};
+use cancel_lifecycle_execution::domain::{
+    CancelRequest, Execution, Outcome, StoredStatus, TokenRecord,
+};
 use cancel_lifecycle_execution::store::dynamodb::schema::create_tables;
-use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, EmbeddedStore};
+use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, EmbeddedStore, StoreError};
 
-use super::account;
 use super::moto::{admin_client, client_for, moto_endpoint, unique_tables};
+use super::{account, request, ACCOUNT, NOW, TTL_SECS};
 
 /// An execution as a test reads it back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +55,32 @@ pub trait Backend {
     async fn put_execution(&self, id: &str, account_id: &str, status: &str) {
         self.put_item_as_found(id, Some(account_id), Some(StoredStatus::from_text(status)))
             .await;
+    }
+
+    /// `account_id`'s cancel of `id` with `token`, planned at `now` with the suite's TTL.
+    async fn cancel_at(
+        &self,
+        account_id: &str,
+        token: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<Outcome, StoreError> {
+        self.cancel_request(&request(account_id, token, id), now)
+            .await
+    }
+
+    /// `cancel`, planned at `now` with the suite's TTL.
+    async fn cancel_request(
+        &self,
+        cancel: &CancelRequest,
+        now: i64,
+    ) -> Result<Outcome, StoreError> {
+        self.store().cancel(&cancel.plan(now, TTL_SECS)).await
+    }
+
+    /// The caller's cancel of `id` with `token`, at the suite's `NOW`.
+    async fn cancel(&self, token: &str, id: &str) -> Result<Outcome, StoreError> {
+        self.cancel_at(ACCOUNT, token, id, NOW).await
     }
 }
 
@@ -324,8 +352,8 @@ impl Backend for Dynamo {
             .expect("reading moto")
             .item?;
         Some(TokenRecord {
-            lifecycle_execution_id: get_s(&item, "lifecycleExecutionId")?,
-            response_body: get_s(&item, "responseBody")?,
+            lifecycle_execution_id: get_s(&item, "lifecycleExecutionId"),
+            response_body: get_s(&item, "responseBody"),
             expires_at_epoch_secs: get_n(&item, "expiresAt"),
         })
     }

@@ -18,11 +18,24 @@ pub use moto::*;
 use cancel_lifecycle_execution::domain::{
     AccountId, CancelRequest, ClientToken, LifecycleExecutionId,
 };
+use cancel_lifecycle_execution::http::App;
+use cancel_lifecycle_execution::store::CancelStore;
 
 pub const ACCOUNT: &str = "111122223333";
 pub const OTHER_ACCOUNT: &str = "444455556666";
 pub const TTL_SECS: i64 = 86_400;
 pub const NOW: i64 = 1_800_000_000;
+
+/// The service on `store`, as `cargo run` makes it: callers without an identity act as
+/// [`ACCOUNT`].
+pub fn app_with<S: CancelStore>(store: S) -> App<S> {
+    App::new(store, Some(account(ACCOUNT)))
+}
+
+/// [`app_with`] on a free loopback port for the rest of the test; returns its base URL.
+pub async fn spawn_app<S: CancelStore>(store: S) -> String {
+    server::serve(app_with(store)).await
+}
 
 pub fn id(value: &str) -> LifecycleExecutionId {
     LifecycleExecutionId::try_from(value.to_owned()).expect("test ids are valid")
