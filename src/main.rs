@@ -11,10 +11,12 @@ use cancel_lifecycle_execution::config::{
 };
 use cancel_lifecycle_execution::http::host::AllowedHosts;
 use cancel_lifecycle_execution::http::{App, CANCEL_PATH};
-use cancel_lifecycle_execution::store::dynamodb::check::{check_tables, TableCheck};
-use cancel_lifecycle_execution::store::dynamodb::client::{client, load_sdk_config};
-use cancel_lifecycle_execution::store::dynamodb::schema;
 use cancel_lifecycle_execution::store::dynamodb::REGIONAL_ENDPOINT;
+use cancel_lifecycle_execution::store::dynamodb::{check_tables, TableCheck};
+use cancel_lifecycle_execution::store::dynamodb::{client, load_sdk_config};
+use cancel_lifecycle_execution::store::dynamodb::{
+    create_tables as create_both_tables, TTL_ATTRIBUTE,
+};
 use cancel_lifecycle_execution::store::embedded::DEMO_EXECUTIONS;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, EmbeddedStore, StoreError};
 use cancel_lifecycle_execution::telemetry::{self, Metrics, MetricsSink};
@@ -104,13 +106,13 @@ async fn create_tables(config: &Config) -> Result<(), StartError> {
         return Err(StartError::CreateTablesWithoutTables);
     };
     let (client, endpoint) = dynamodb_client().await?;
-    schema::create_tables(&client, tables, &endpoint)
+    create_both_tables(&client, tables, &endpoint)
         .await
         .map_err(StartError::CreateTables)?;
     info!(
         executions = %tables.executions,
         idempotency = %tables.idempotency,
-        ttl_attribute = schema::TTL_ATTRIBUTE,
+        ttl_attribute = TTL_ATTRIBUTE,
         "tables ready"
     );
     Ok(())
@@ -193,16 +195,14 @@ async fn serve<S: CancelStore>(config: Config, store: S) -> Result<(), StartErro
     match config.mode {
         RunMode::Lambda => lambda::run(app.router()).await.map_err(StartError::Lambda),
         RunMode::Local => {
-            let listener = tokio::net::TcpListener::bind(config.listen_addr)
-                .await
-                .map_err(|source| StartError::Listen {
-                    address: config.listen_addr,
-                    source,
-                })?;
-            let address = listener.local_addr().map_err(|source| StartError::Listen {
+            let cannot_listen = |source| StartError::Listen {
                 address: config.listen_addr,
                 source,
-            })?;
+            };
+            let listener = tokio::net::TcpListener::bind(config.listen_addr)
+                .await
+                .map_err(cannot_listen)?;
+            let address = listener.local_addr().map_err(cannot_listen)?;
             let shutdown = shutdown_signal();
             info!(%address, "listening");
             if address.ip().is_unspecified() && config.local_allowed_hosts.is_empty() {

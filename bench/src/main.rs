@@ -33,7 +33,8 @@ use bytes::Bytes;
 use cancel_lifecycle_execution::config::TableNames;
 use cancel_lifecycle_execution::domain::AccountId;
 use cancel_lifecycle_execution::http::App;
-use cancel_lifecycle_execution::store::dynamodb::{client, schema};
+use cancel_lifecycle_execution::store::dynamodb::create_tables;
+use cancel_lifecycle_execution::store::dynamodb::internals::client_from;
 use cancel_lifecycle_execution::store::DynamoDbStore;
 use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -223,7 +224,7 @@ async fn reset_tables(moto: &Client, tables: &TableNames, batch: usize) {
     for name in [&tables.executions, &tables.idempotency] {
         let _ = moto.delete_table().table_name(name).send().await;
     }
-    schema::create_tables(moto, tables, "moto")
+    create_tables(moto, tables, "moto")
         .await
         .expect("creating the tables on moto");
     for chunk in (0..batch).collect::<Vec<_>>().chunks(25) {
@@ -373,7 +374,7 @@ fn start_binary(path: &PathBuf, model: &str) -> (Child, String) {
 
 async fn sdk_client(endpoint: &str) -> Client {
     // The service's own timeouts, retries and call counter (client_from).
-    client::client_from(
+    client_from(
         aws_sdk_dynamodb::Config::builder()
             .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
             .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))

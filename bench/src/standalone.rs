@@ -44,8 +44,8 @@ pub fn decided(outcome: Outcome) -> Result<Outcome, StoreError> {
 }
 
 /// What a design's failure names in its cause: the harness reads outcomes, not causes.
-pub const CALL: cancel_lifecycle_execution::store::dynamodb::classify::Call<'static> =
-    cancel_lifecycle_execution::store::dynamodb::classify::Call {
+pub const CALL: cancel_lifecycle_execution::store::dynamodb::internals::Call<'static> =
+    cancel_lifecycle_execution::store::dynamodb::internals::Call {
         operation: "a design's call",
         tables: "the bench tables",
         endpoint: "the model endpoint",

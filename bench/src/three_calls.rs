@@ -17,8 +17,8 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use cancel_lifecycle_execution::domain::{
     CancelPlan, Execution, LifecycleExecutionId, Outcome, TokenRecord,
 };
-use cancel_lifecycle_execution::store::dynamodb::classify::classify;
-use cancel_lifecycle_execution::store::dynamodb::item::{
+use cancel_lifecycle_execution::store::dynamodb::internals::classify;
+use cancel_lifecycle_execution::store::dynamodb::internals::{
     attr, status_update, string_value, token_put,
 };
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, StoreError};

@@ -5,12 +5,12 @@ use std::net::SocketAddr;
 
 use crate::domain::AccountId;
 
-mod local;
-mod observe;
+mod local_limits;
+mod logs_and_metrics;
 mod settings;
 
-pub use local::LocalLimits;
-pub use observe::{Dimension, LogFormat, LogSettings, MetricsConfig};
+pub use local_limits::LocalLimits;
+pub use logs_and_metrics::{Dimension, LogFormat, LogSettings, MetricsConfig};
 pub use settings::{Cli, Command, Settings, StoreKind};
 
 /// The two DynamoDB table names (`EXECUTIONS_TABLE`, `IDEMPOTENCY_TABLE`).
@@ -94,7 +94,7 @@ impl Config {
         let metrics = match settings.metrics.unwrap_or(mode == RunMode::Lambda) {
             true => Some(MetricsConfig {
                 namespace: settings.metrics_namespace.clone(),
-                dimensions: observe::dimensions(&settings.metrics_dimensions)?,
+                dimensions: logs_and_metrics::dimensions(&settings.metrics_dimensions)?,
             }),
             false => None,
         };
@@ -112,7 +112,7 @@ impl Config {
                 .filter(|h| !h.is_empty())
                 .collect(),
             metrics,
-            log: observe::log_settings(&settings, mode),
+            log: logs_and_metrics::log_settings(&settings, mode),
             startup_check: !settings.bench_skip_startup_check,
         })
     }
@@ -378,6 +378,42 @@ mod tests {
         .local_limits;
         assert_eq!(short.header_timeout, Duration::from_millis(250));
         assert_eq!(short.max_connections, 4);
+    }
+
+    #[test]
+    fn a_lambda_log_format_that_is_neither_json_nor_text_stops_the_start() {
+        let lambda = [
+            ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"),
+            ("STORE", "embedded"),
+        ];
+        for accepted in ["JSON", "json", "Text", "TEXT"] {
+            let vars = [lambda[0], lambda[1], ("AWS_LAMBDA_LOG_FORMAT", accepted)];
+            assert!(config(&vars).is_ok(), "{accepted}");
+        }
+        let vars = [lambda[0], lambda[1], ("AWS_LAMBDA_LOG_FORMAT", "xml")];
+        assert_eq!(named(&config(&vars).unwrap_err()), "AWS_LAMBDA_LOG_FORMAT");
+    }
+
+    #[test]
+    fn create_tables_takes_its_settings_after_the_command_too() {
+        let cli = Cli::parse_without_env([
+            "cancel-lifecycle-execution",
+            "create-tables",
+            "--executions-table=ex",
+            "--idempotency-table=tok",
+        ])
+        .unwrap();
+        assert_eq!(cli.command, Some(Command::CreateTables));
+        assert_eq!(Config::resolve(cli.settings).unwrap().store, tables());
+    }
+
+    #[test]
+    fn the_benchmarks_switch_turns_the_startup_check_off_and_nothing_else_does() {
+        assert!(config(&[]).unwrap().startup_check);
+        let cli =
+            Cli::parse_without_env(["cancel-lifecycle-execution", "--bench-skip-startup-check"])
+                .unwrap();
+        assert!(!Config::resolve(cli.settings).unwrap().startup_check);
     }
 
     #[test]

@@ -161,7 +161,8 @@ pub struct Settings {
     )]
     pub aws_lambda_function_version: Option<String>,
     /// For the cold-start benchmark only: start without the start-up check of the tables.
-    #[arg(long, env = "BENCH_SKIP_STARTUP_CHECK", hide = true)]
+    #[arg(long, env = "BENCH_SKIP_STARTUP_CHECK", hide = true,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub bench_skip_startup_check: bool,
 }
 

@@ -43,10 +43,6 @@ impl ExecutionStatus {
         }
     }
 
-    pub fn is_cancellable(self) -> bool {
-        Self::CANCELLABLE.contains(&self)
-    }
-
     /// Whether the execution has finished for good.
     pub const fn is_terminal(self) -> bool {
         matches!(self, Self::Cancelled | Self::Success | Self::Failed)
@@ -197,7 +193,11 @@ mod tests {
             ("FAILED", false),
         ] {
             let status = ExecutionStatus::from_name(name).unwrap();
-            assert_eq!(status.is_cancellable(), cancellable, "{name}");
+            assert_eq!(
+                ExecutionStatus::CANCELLABLE.contains(&status),
+                cancellable,
+                "{name}"
+            );
         }
     }
 

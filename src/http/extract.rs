@@ -27,7 +27,9 @@ impl<S: Send + Sync> FromRequestParts<Arc<AppState<S>>> for Caller {
         let account = identity::caller_account(&parts.extensions)?
             .or_else(|| state.default_account.clone())
             .ok_or_else(identity::forbidden)?;
-        Subject::note(&parts.extensions, |s| s.account(&account));
+        if let Some(subject) = Subject::of(&parts.extensions) {
+            subject.account(&account);
+        }
         Ok(Caller(account))
     }
 }
@@ -61,7 +63,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ExecutionQuery {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let id = query::execution_id(parts.uri.query())?;
-        Subject::note(&parts.extensions, |s| s.execution(&id));
+        if let Some(subject) = Subject::of(&parts.extensions) {
+            subject.execution(&id);
+        }
         Ok(ExecutionQuery(id))
     }
 }

@@ -73,13 +73,13 @@ pub struct AppState<S> {
 /// The service: a store and its settings, served through [`App::router`]. Not `Clone`: the
 /// routers it makes share it.
 pub struct App<S> {
-    shared: Arc<AppState<S>>,
+    state: Arc<AppState<S>>,
 }
 
 impl<S: CancelStore> App<S> {
     pub fn new(store: S, default_account: Option<AccountId>) -> Self {
         Self {
-            shared: Arc::new(AppState {
+            state: Arc::new(AppState {
                 store,
                 default_account,
                 idempotency_ttl_secs: DEFAULT_TTL_SECS,
@@ -93,8 +93,8 @@ impl<S: CancelStore> App<S> {
     /// Changes a setting. Settings are made before [`App::router`] shares them; after that,
     /// the routers already made keep the settings they were made with.
     fn with(mut self, change: impl FnOnce(&mut AppState<S>)) -> Self {
-        match Arc::get_mut(&mut self.shared) {
-            Some(shared) => change(shared),
+        match Arc::get_mut(&mut self.state) {
+            Some(state) => change(state),
             None => tracing::warn!("an App setting was changed after router(): ignored"),
         }
         self
@@ -116,11 +116,11 @@ impl<S: CancelStore> App<S> {
 
     /// The work of every request this app's routers took, for a shutdown to wait on.
     pub fn in_flight(&self) -> tokio_util::task::TaskTracker {
-        self.shared.in_flight.clone()
+        self.state.in_flight.clone()
     }
 
     pub fn store(&self) -> &S {
-        &self.shared.store
+        &self.state.store
     }
 
     /// The router: both operations, their method and path errors, and the layers every request
@@ -138,10 +138,10 @@ impl<S: CancelStore> App<S> {
             let handler = handler.on(MethodFilter::HEAD, wrong).fallback(wrong);
             router = router.route(path_of(operation), handler);
         }
-        let state = Arc::clone(&self.shared);
+        let state = Arc::clone(&self.state);
         let mut router = router.fallback(handlers::no_such_path);
         // Inside the summary layer, so a refused host still gets its line and request id.
-        if let Some(allowed) = self.shared.allowed_hosts.clone() {
+        if let Some(allowed) = self.state.allowed_hosts.clone() {
             router = router.layer(axum::middleware::from_fn_with_state(
                 allowed,
                 host::check_host,

@@ -15,7 +15,7 @@ use super::render::{Report, X_AMZN_REQUEST_ID};
 use super::{body, operation_at, AppState};
 use crate::domain::{AccountId, ClientToken, LifecycleExecutionId};
 use crate::error::ApiError;
-use crate::telemetry::calls::counting;
+use crate::telemetry::call_count::counting;
 use crate::telemetry::{take_cold_start, token_digest, Invocation, RequestSummary};
 use lambda_http::RequestExt;
 
@@ -36,13 +36,6 @@ impl Subject {
     /// The subject of the request with these extensions (none outside the summary layer).
     pub fn of(extensions: &http::Extensions) -> Option<Arc<Self>> {
         extensions.get::<Arc<Self>>().cloned()
-    }
-
-    /// Notes on the subject of the request with these extensions, if it has one.
-    pub fn note(extensions: &http::Extensions, note: impl FnOnce(&Self)) {
-        if let Some(subject) = extensions.get::<Arc<Self>>() {
-            note(subject);
-        }
     }
 
     pub fn account(&self, account: &AccountId) {

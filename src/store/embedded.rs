@@ -32,13 +32,6 @@ impl EmbeddedStore {
         self.lock().executions.insert(id.to_owned(), execution);
     }
 
-    /// Adds or replaces an idempotency record, as a damaged table might hold it.
-    pub fn put_token_record(&self, idempotency_key: &str, record: TokenRecord) {
-        self.lock()
-            .tokens
-            .insert(idempotency_key.to_owned(), record);
-    }
-
     /// The execution as stored now.
     pub fn execution(&self, id: &str) -> Option<Execution> {
         self.lock().executions.get(id).cloned()

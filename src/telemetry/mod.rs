@@ -1,7 +1,7 @@
 //! What the service tells its operators: logs, one summary line per request, EMF metrics.
 //! Everything here takes values; nothing reads the environment.
 
-pub mod calls;
+pub mod call_count;
 pub mod metrics;
 pub mod summary;
 

@@ -11,9 +11,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
 use cancel_lifecycle_execution::domain::Outcome;
 use cancel_lifecycle_execution::domain::Refusal;
 use cancel_lifecycle_execution::http::App;
-use cancel_lifecycle_execution::store::dynamodb::schema::create_tables;
+use cancel_lifecycle_execution::store::dynamodb::create_tables;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore};
-use cancel_lifecycle_execution::telemetry::calls::counting;
+use cancel_lifecycle_execution::telemetry::call_count::counting;
 
 const PATH: &str = "/CancelLifecycleExecution";
 

@@ -11,7 +11,7 @@ use crate::helpers::{
     ACCOUNT,
 };
 use cancel_lifecycle_execution::http::App;
-use cancel_lifecycle_execution::store::dynamodb::client::REQUEST_DEADLINE;
+use cancel_lifecycle_execution::store::dynamodb::internals::REQUEST_DEADLINE;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore};
 
 const PATH: &str = "/CancelLifecycleExecution";

@@ -15,7 +15,7 @@ use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use cancel_lifecycle_execution::config::TableNames;
 use cancel_lifecycle_execution::domain::Outcome;
 use cancel_lifecycle_execution::http::App;
-use cancel_lifecycle_execution::store::dynamodb::transaction::MAX_TRANSACTION_ATTEMPTS;
+use cancel_lifecycle_execution::store::dynamodb::internals::MAX_TRANSACTION_ATTEMPTS;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, StoreError};
 
 use crate::helpers::{account, call, cancel_body, new_id, plain, request, ACCOUNT, NOW, TTL_SECS};

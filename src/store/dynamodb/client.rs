@@ -7,7 +7,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
 
-use super::calls::CountCalls;
+use super::count_calls::CountCalls;
 
 /// SDK timeouts: a DynamoDB that never answers costs at most `OPERATION`, not Lambda's timeout.
 pub mod timeouts {

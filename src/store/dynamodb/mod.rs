@@ -1,13 +1,28 @@
 //! The DynamoDB store: it translates the domain's plan into one transaction and items into the
 //! domain's types; every rule it applies comes from [`crate::domain`].
 
-pub mod calls;
-pub mod check;
-pub mod classify;
-pub mod client;
-pub mod item;
-pub mod schema;
-pub mod transaction;
+mod check;
+mod classify;
+mod client;
+mod count_calls;
+mod item;
+mod schema;
+mod transaction;
+
+pub use check::{check_tables, TableCheck};
+pub use client::{client, load_sdk_config};
+pub use schema::{create_tables, TTL_ATTRIBUTE};
+
+/// What the benchmark rig and the integration tests reach beyond the service's own API (the
+/// rendered conditions and items, the classifier, the client's bounds), behind the `internals`
+/// feature so that no other user of the library comes to depend on them.
+#[cfg(feature = "internals")]
+pub mod internals {
+    pub use super::classify::{classify, Call};
+    pub use super::client::{client_from, retry_config, REQUEST_DEADLINE};
+    pub use super::item::{attr, status_update, string_value, token_put};
+    pub use super::transaction::MAX_TRANSACTION_ATTEMPTS;
+}
 
 use std::future::Future;
 

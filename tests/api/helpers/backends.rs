@@ -9,7 +9,7 @@ use cancel_lifecycle_execution::config::TableNames;
 use cancel_lifecycle_execution::domain::{
     CancelRequest, Execution, Outcome, StoredStatus, TokenRecord,
 };
-use cancel_lifecycle_execution::store::dynamodb::schema::create_tables;
+use cancel_lifecycle_execution::store::dynamodb::create_tables;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore, EmbeddedStore, StoreError};
 
 use super::moto::{admin_client, client_for, moto_endpoint, unique_tables};

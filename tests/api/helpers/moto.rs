@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;
 use cancel_lifecycle_execution::config::TableNames;
-use cancel_lifecycle_execution::store::dynamodb::client::{client_from, retry_config};
+use cancel_lifecycle_execution::store::dynamodb::internals::{client_from, retry_config};
 
 /// The secret key of every test client: distinctive, so a log that leaked it would show it.
 pub const TEST_SECRET_ACCESS_KEY: &str = "tEsT-sEcReT-7f3a9c-never-in-a-log";

@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 
-use crate::telemetry::calls;
+use crate::telemetry::call_count;
 
 /// Counts each request the SDK transmits into the running request's counter, if any.
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,7 +20,7 @@ impl Intercept for CountCalls {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        calls::count_one();
+        call_count::count_one();
         Ok(())
     }
 }
