@@ -20,7 +20,7 @@ system:
 # Needs MOTO_ENDPOINT (scripts/with-moto.sh sets it).
 suites:
 	cargo test --all-targets
-	$(VENV)/bin/pytest -q tests/python
+	$(VENV)/bin/pytest -q tests/python bench/tests
 
 lint:
 	cargo fmt --all -- --check

@@ -19,9 +19,11 @@ use crate::telemetry::call_count::counting;
 use crate::telemetry::{take_cold_start, token_digest, Invocation, RequestSummary};
 use lambda_http::RequestExt;
 
-/// A Lambda event that could not be turned into a request; it is refused before any handler.
-#[derive(Debug, Clone)]
-pub struct MalformedEvent(pub Arc<str>);
+tokio::task_local! {
+    /// Set by an entry point around a request it could not read (a Lambda event that cannot
+    /// be converted), with the cause: the request is refused before any handler runs.
+    pub static UNREADABLE: Arc<str>;
+}
 
 /// Who asked for what, for the log line: each request carries one (an extension), and the
 /// extractors note on it what they read, so that a refusal is logged with what was known.
@@ -62,12 +64,15 @@ pub async fn summarize<S: Send + Sync + 'static>(
 ) -> Response {
     let waiting = CallerWaiting::default();
     let probe = request.extensions().get::<PeerProbe>().cloned();
+    // Read here: a task-local does not cross into the spawned work.
+    let unreadable = UNREADABLE.try_with(Arc::clone).ok();
     let work = run_and_log(
         Arc::clone(&app),
         request,
         next,
         Arc::clone(&waiting.0),
         probe,
+        unreadable,
     );
     match app.in_flight.spawn(work).await {
         Ok(response) => response,
@@ -99,6 +104,7 @@ async fn run_and_log<S: Send + Sync + 'static>(
     next: Next,
     waiting: Arc<AtomicBool>,
     probe: Option<PeerProbe>,
+    unreadable: Option<Arc<str>>,
 ) -> Response {
     let started = Instant::now();
     let operation = operation_at(request.uri().path());
@@ -108,7 +114,6 @@ async fn run_and_log<S: Send + Sync + 'static>(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let malformed = request.extensions().get::<MalformedEvent>().cloned();
     // Under Lambda, the invocation's own ids (a local request has no Lambda context).
     let invocation = request
         .extensions()
@@ -117,8 +122,8 @@ async fn run_and_log<S: Send + Sync + 'static>(
     let cold_start = invocation.as_ref().map(|_| take_cold_start());
     let subject = Arc::new(Subject::default());
     request.extensions_mut().insert(Arc::clone(&subject));
-    let (response, dynamodb_calls) = match malformed {
-        Some(MalformedEvent(cause)) => {
+    let (response, dynamodb_calls) = match unreadable {
+        Some(cause) => {
             let refusal = ApiError::invalid_request("The request could not be read.");
             (refusal.with_cause(cause).into_response(), 0)
         }

@@ -79,11 +79,7 @@ fn app_with_execution() -> (App<EmbeddedStore>, String) {
 
 fn assert_cancelled(returned: &Value, id: &str, case: &str) {
     assert_eq!(returned["statusCode"], 200, "{case}: {returned}");
-    assert_eq!(
-        returned["body"],
-        format!(r#"{{"lifecycleExecutionId":"{id}"}}"#),
-        "{case}"
-    );
+    assert_eq!(returned["body"], crate::helpers::success_body(id), "{case}");
 }
 
 fn header<'a>(returned: &'a Value, name: &str) -> Option<&'a str> {

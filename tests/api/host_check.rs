@@ -3,7 +3,8 @@
 
 use crate::helpers::process::start_binary;
 use crate::helpers::{
-    app_with, call, cancel_body, embedded_status, event, new_id, put_raw, rest_v1_event, ACCOUNT,
+    app_with, call, call_event, cancel_body, embedded_status, new_id, put_raw, rest_v1_event,
+    ACCOUNT,
 };
 use cancel_lifecycle_execution::http::host::AllowedHosts;
 use cancel_lifecycle_execution::http::App;
@@ -92,9 +93,9 @@ async fn under_lambda_an_event_with_api_gateways_own_host_is_answered() {
     // The Lambda entry point's router has no Host check; an event carries API Gateway's Host.
     let app = App::new(EmbeddedStore::new(), None);
     let id = seed(&app, ACCOUNT, "PENDING");
-    let answer = call(
+    let answer = call_event(
         &app,
-        event(&rest_v1_event("PUT", &cancel_body("h", &id), Some(ACCOUNT))),
+        &rest_v1_event("PUT", &cancel_body("h", &id), Some(ACCOUNT)),
     )
     .await;
     answer.assert_success(&id);

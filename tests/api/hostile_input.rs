@@ -84,8 +84,9 @@ enum Kind {
     FunctionUrl,
 }
 
-/// Builds the request as the local server or Lambda would hand it over.
-fn request(
+/// The answer to the request as the local server or the Lambda entry point would take it, if
+/// either could be handed it at all.
+async fn answer(
     kind: &Kind,
     method: &str,
     path: &str,
@@ -93,15 +94,16 @@ fn request(
     body: &[u8],
     base64: bool,
     identity: Option<&str>,
-) -> Option<lambda_http::Request> {
+) -> Option<Received> {
     let event = match kind {
         Kind::Plain => {
-            return lambda_http::http::Request::builder()
+            let request = lambda_http::http::Request::builder()
                 .method(method)
                 .uri(path)
                 .header("content-type", content_type)
                 .body(lambda_http::Body::from(body.to_vec()))
-                .ok();
+                .ok()?;
+            return Some(call(&app(), request).await);
         }
         Kind::RestApi => rest_v1_event(method, "", identity),
         Kind::HttpApi => http_v2_event(
@@ -126,7 +128,7 @@ fn request(
     } else {
         event["rawPath"] = path.into();
     }
-    crate::helpers::try_event(&event)
+    crate::helpers::try_call_event(&app(), &event).await
 }
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
@@ -189,12 +191,12 @@ proptest! {
         base64 in any::<bool>(),
         identity in prop_oneof![Just(None), Just(Some(DEMO_ACCOUNT)), Just(Some("444455556666")), Just(Some("12345")), Just(Some(""))],
     ) {
-        let Some(request) = request(&kind, method, &path, content_type, &body, base64, identity) else {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let answer = runtime.block_on(answer(&kind, method, &path, content_type, &body, base64, identity));
+        let Some(answer) = answer else {
             // Not a request the runtime or the server could hand over.
             return Ok(());
         };
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let answer = runtime.block_on(call(&app(), request));
         assert_documented(&answer, &format!("{kind:?} {method} {path}"));
     }
 }
@@ -263,7 +265,7 @@ async fn the_nasty_corpus_gets_documented_answers() {
     ];
     for (name, body, expected) in corpus {
         for kind in [Kind::Plain, Kind::RestApi] {
-            let request = request(
+            let answer = answer(
                 &kind,
                 "PUT",
                 "/CancelLifecycleExecution",
@@ -272,8 +274,8 @@ async fn the_nasty_corpus_gets_documented_answers() {
                 false,
                 Some(DEMO_ACCOUNT),
             )
+            .await
             .unwrap_or_else(|| panic!("{name}: request builds"));
-            let answer = call(&app(), request).await;
             assert_documented(&answer, name);
             assert_eq!(
                 answer.header("x-amzn-ErrorType"),

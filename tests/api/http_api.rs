@@ -1,7 +1,7 @@
 //! The HTTP edge through `App::router`: routing, identity, validation and every error shape.
 
 use crate::helpers::{
-    app_with, call, cancel_body, event, http_v2_event, new_id, plain, rest_v1_event, ACCOUNT,
+    app_with, call, call_event, cancel_body, http_v2_event, new_id, plain, rest_v1_event, ACCOUNT,
     OTHER_ACCOUNT,
 };
 use cancel_lifecycle_execution::domain::LifecycleExecutionId;
@@ -107,7 +107,7 @@ async fn every_member_rule_is_a_client_error_that_names_the_member_and_changes_n
     let pattern = LifecycleExecutionId::PATTERN;
     let cases = [
         (
-            format!(r#"{{"lifecycleExecutionId":"{id}"}}"#),
+            crate::helpers::success_body(&id),
             "clientToken is required.".to_owned(),
         ),
         (
@@ -222,11 +222,8 @@ async fn without_an_identity_or_a_default_account_the_caller_is_forbidden() {
         "ForbiddenException",
         "The request has no authenticated caller: sign it with AWS Signature Version 4.",
     );
-    let unsigned_event = call(
-        &app,
-        event(&rest_v1_event("PUT", &cancel_body("t", &id), None)),
-    )
-    .await;
+    let unsigned_event =
+        call_event(&app, &rest_v1_event("PUT", &cancel_body("t", &id), None)).await;
     assert_eq!(unsigned_event.status, 403);
     assert_eq!(crate::helpers::embedded_status(app.store(), &id), "PENDING");
 }
@@ -236,13 +233,9 @@ async fn a_rest_api_event_is_served_for_the_iam_caller_with_the_gateway_request_
     let app = app_without_default_account();
     let id = seed(&app, OTHER_ACCOUNT, "IN_PROGRESS");
 
-    let answer = call(
+    let answer = call_event(
         &app,
-        event(&rest_v1_event(
-            "PUT",
-            &cancel_body("t", &id),
-            Some(OTHER_ACCOUNT),
-        )),
+        &rest_v1_event("PUT", &cancel_body("t", &id), Some(OTHER_ACCOUNT)),
     )
     .await;
 
@@ -255,13 +248,9 @@ async fn the_iam_caller_of_an_event_wins_over_the_default_account() {
     let app = app();
     let id = seed(&app, ACCOUNT, "IN_PROGRESS");
 
-    let answer = call(
+    let answer = call_event(
         &app,
-        event(&rest_v1_event(
-            "PUT",
-            &cancel_body("t", &id),
-            Some(OTHER_ACCOUNT),
-        )),
+        &rest_v1_event("PUT", &cancel_body("t", &id), Some(OTHER_ACCOUNT)),
     )
     .await;
 
@@ -281,22 +270,22 @@ async fn http_api_and_function_url_events_are_served_for_the_iam_caller() {
     ] {
         let id = seed(&app, OTHER_ACCOUNT, "PENDING");
 
-        let answer = call(
+        let answer = call_event(
             &app,
-            event(&http_v2_event(
+            &http_v2_event(
                 "PUT",
                 &cancel_body(&id[..30], &id),
                 Some(OTHER_ACCOUNT),
                 domain,
-            )),
+            ),
         )
         .await;
 
         answer.assert_success(&id);
         assert_eq!(answer.header("x-amzn-RequestId"), Some("v2-request-id-1"));
-        let unsigned = call(
+        let unsigned = call_event(
             &app,
-            event(&http_v2_event("PUT", &cancel_body("u", &id), None, domain)),
+            &http_v2_event("PUT", &cancel_body("u", &id), None, domain),
         )
         .await;
         assert_eq!(
@@ -312,13 +301,9 @@ async fn an_empty_blank_or_malformed_caller_account_is_forbidden_even_with_a_def
     let id = seed(&app, ACCOUNT, "PENDING");
 
     for malformed in ["12345", "", "   ", "12345678901a"] {
-        let answer = call(
+        let answer = call_event(
             &app,
-            event(&rest_v1_event(
-                "PUT",
-                &cancel_body("t", &id),
-                Some(malformed),
-            )),
+            &rest_v1_event("PUT", &cancel_body("t", &id), Some(malformed)),
         )
         .await;
 
@@ -342,7 +327,7 @@ async fn a_base64_encoded_event_body_is_decoded() {
         .into();
     value["isBase64Encoded"] = true.into();
 
-    call(&app, event(&value)).await.assert_success(&id);
+    call_event(&app, &value).await.assert_success(&id);
 }
 
 #[tokio::test]
@@ -350,13 +335,9 @@ async fn a_wrong_method_in_an_event_is_an_invalid_request() {
     let app = app_without_default_account();
     let id = seed(&app, OTHER_ACCOUNT, "PENDING");
 
-    let answer = call(
+    let answer = call_event(
         &app,
-        event(&rest_v1_event(
-            "POST",
-            &cancel_body("t", &id),
-            Some(OTHER_ACCOUNT),
-        )),
+        &rest_v1_event("POST", &cancel_body("t", &id), Some(OTHER_ACCOUNT)),
     )
     .await;
 
@@ -464,7 +445,7 @@ async fn get_in_a_rest_api_event_reads_the_query_string_parameters() {
     value["queryStringParameters"] = serde_json::json!({ "lifecycleExecutionId": id });
     value["multiValueQueryStringParameters"] = serde_json::json!({ "lifecycleExecutionId": [id] });
 
-    let answer = call(&app, event(&value)).await;
+    let answer = call_event(&app, &value).await;
 
     assert_eq!(answer.status, 200, "{answer:?}");
     assert_eq!(

@@ -53,7 +53,7 @@ fn stored_token(id: &str) -> CancellationReason {
         .item("lifecycleExecutionId", AttributeValue::S(id.to_owned()))
         .item(
             "responseBody",
-            AttributeValue::S(format!(r#"{{"lifecycleExecutionId":"{id}"}}"#)),
+            AttributeValue::S(crate::helpers::success_body(id)),
         )
         .item("expiresAt", AttributeValue::N((NOW + TTL_SECS).to_string()))
         .build()
@@ -77,7 +77,7 @@ async fn conflicts_are_retried_until_the_transaction_goes_through() {
     assert_eq!(
         outcome.map_err(|e| e.to_string()),
         Ok(Outcome::Cancelled {
-            response_body: format!(r#"{{"lifecycleExecutionId":"{id}"}}"#)
+            response_body: crate::helpers::success_body(&id)
         })
     );
     assert_eq!(rule.num_calls(), 3);

@@ -1,16 +1,14 @@
 //! One contract, two adapters: every scenario runs on the embedded store and on DynamoDB (moto).
 
-use crate::helpers::{new_id, request, Backend, RawExpiry, ACCOUNT, NOW, OTHER_ACCOUNT, TTL_SECS};
+use crate::helpers::{
+    new_id, request, success_body, Backend, RawExpiry, ACCOUNT, NOW, OTHER_ACCOUNT, TTL_SECS,
+};
 use cancel_lifecycle_execution::domain::cancel::CANCEL_STATUS_REASON;
 use cancel_lifecycle_execution::domain::Execution;
 use cancel_lifecycle_execution::domain::Outcome;
 use cancel_lifecycle_execution::domain::Refusal;
 use cancel_lifecycle_execution::domain::{ExecutionStatus, StoredStatus};
 use cancel_lifecycle_execution::store::{CancelStore, StoreError};
-
-fn body(id: &str) -> String {
-    format!(r#"{{"lifecycleExecutionId":"{id}"}}"#)
-}
 
 async fn cancelling_a_cancellable_execution_moves_it_to_cancelling_and_records_the_token<
     B: Backend,
@@ -27,7 +25,7 @@ async fn cancelling_a_cancellable_execution_moves_it_to_cancelling_and_records_t
         assert_eq!(
             outcome,
             Outcome::Cancelled {
-                response_body: body(&id)
+                response_body: success_body(&id)
             }
         );
         let seen = backend.execution(&id).await.unwrap();
@@ -42,7 +40,7 @@ async fn cancelling_a_cancellable_execution_moves_it_to_cancelling_and_records_t
             .await
             .unwrap();
         assert_eq!(token.lifecycle_execution_id, Some(id.clone()));
-        assert_eq!(token.response_body, Some(body(&id)));
+        assert_eq!(token.response_body, Some(success_body(&id)));
         assert_eq!(token.expires_at_epoch_secs, Some(NOW + TTL_SECS));
     }
 }
@@ -117,7 +115,7 @@ async fn tokens_are_case_sensitive<B: Backend>(backend: B) {
     assert_eq!(
         outcome,
         Outcome::Cancelled {
-            response_body: body(&second)
+            response_body: success_body(&second)
         }
     );
     assert_eq!(backend.token_record_count().await, 2);
@@ -139,7 +137,7 @@ async fn the_same_token_in_two_accounts_never_collides<B: Backend>(backend: B) {
     assert_eq!(
         outcome,
         Outcome::Cancelled {
-            response_body: body(&theirs)
+            response_body: success_body(&theirs)
         }
     );
 }
@@ -167,7 +165,7 @@ async fn an_expired_token_record_that_is_not_yet_deleted_counts_as_absent<B: Bac
     assert_eq!(
         outcome,
         Outcome::Cancelled {
-            response_body: body(&second)
+            response_body: success_body(&second)
         }
     );
     let cancel = request(ACCOUNT, "old", &second);
@@ -194,7 +192,7 @@ async fn a_refused_request_stores_nothing_and_its_token_stays_free<B: Backend>(b
     assert_eq!(
         outcome,
         Outcome::Cancelled {
-            response_body: body(&open)
+            response_body: success_body(&open)
         }
     );
 }
@@ -321,7 +319,7 @@ async fn a_live_token_decides_alone_whatever_the_execution_item_holds_now<B: Bac
         assert_eq!(
             replay.map_err(|e| e.to_string()),
             Ok(Outcome::Replayed {
-                response_body: body(&id)
+                response_body: success_body(&id)
             }),
             "{status:?}"
         );
@@ -355,7 +353,7 @@ async fn on_dynamodb_a_token_record_whose_expiry_is_not_a_readable_number_counts
         assert_eq!(
             outcome.map_err(|e| e.to_string()),
             Ok(Outcome::Cancelled {
-                response_body: body(&id)
+                response_body: success_body(&id)
             }),
             "{expiry:?}"
         );
@@ -522,7 +520,7 @@ async fn on_dynamodb_a_live_record_without_a_string_body_replays_the_canonical_b
         assert_eq!(
             same.map_err(|e| e.to_string()),
             Ok(Outcome::Replayed {
-                response_body: body(&id)
+                response_body: success_body(&id)
             })
         );
         assert_eq!(
@@ -551,7 +549,7 @@ async fn on_dynamodb_a_record_without_a_string_execution_id_counts_as_absent() {
         assert_eq!(
             outcome.map_err(|e| e.to_string()),
             Ok(Outcome::Cancelled {
-                response_body: body(&id)
+                response_body: success_body(&id)
             })
         );
         assert_eq!(dynamo.execution(&id).await.unwrap().status, "CANCELLING");
@@ -569,13 +567,13 @@ async fn the_largest_allowed_token_lifetime_replays<B: Backend>(backend: B) {
     assert_eq!(
         first.map_err(|e| e.to_string()),
         Ok(Outcome::Cancelled {
-            response_body: body(&id)
+            response_body: success_body(&id)
         })
     );
     assert_eq!(
         again.map_err(|e| e.to_string()),
         Ok(Outcome::Replayed {
-            response_body: body(&id)
+            response_body: success_body(&id)
         })
     );
 }

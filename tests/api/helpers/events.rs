@@ -1,10 +1,14 @@
 //! Lambda events as API Gateway sends them, and their trip through the Lambda entry point.
 
+use base64::Engine;
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::lambda;
 use cancel_lifecycle_execution::store::CancelStore;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Context, LambdaEvent};
+use tower::ServiceExt;
+
+use super::Received;
 
 /// An API Gateway REST (v1) proxy event with IAM auth, parsed as Lambda hands it over.
 pub fn rest_v1_event(method: &str, body: &str, caller_account: Option<&str>) -> serde_json::Value {
@@ -86,22 +90,62 @@ pub fn http_v2_event(
     })
 }
 
-/// The event as the Lambda entry point turns it into a request.
-pub fn event(value: &serde_json::Value) -> http::Request<lambda_http::Body> {
-    try_event(value).expect("test events parse")
-}
-
-/// The event as the Lambda entry point turns it into a request, if the runtime can read it
-/// as an HTTP event at all.
-pub fn try_event(value: &serde_json::Value) -> Option<http::Request<lambda_http::Body>> {
-    let payload: LambdaRequest = serde_json::from_value(value.clone()).ok()?;
-    Some(lambda::into_request(payload, Context::default()))
-}
-
 /// The event through the Lambda entry point, and the JSON the function returns to Lambda.
 pub async fn invoke<S: CancelStore>(app: &App<S>, value: &serde_json::Value) -> serde_json::Value {
     let payload: LambdaRequest = serde_json::from_value(value.clone()).expect("test events parse");
-    let response =
-        lambda::handle_event(app.router(), LambdaEvent::new(payload, Context::default())).await;
+    invoke_payload(app, payload).await
+}
+
+/// The event through the Lambda entry point, read back as API Gateway reads the function's
+/// answer: the status, the headers (`multiValueHeaders` of a REST API, else `headers`) and the
+/// body (decoded when base64).
+pub async fn call_event<S: CancelStore>(app: &App<S>, value: &serde_json::Value) -> Received {
+    try_call_event(app, value).await.expect("test events parse")
+}
+
+/// [`call_event`], if the runtime can read the value as an HTTP event at all.
+pub async fn try_call_event<S: CancelStore>(
+    app: &App<S>,
+    value: &serde_json::Value,
+) -> Option<Received> {
+    let payload: LambdaRequest = serde_json::from_value(value.clone()).ok()?;
+    let answer = invoke_payload(app, payload).await;
+    let mut headers = http::HeaderMap::new();
+    let multi = answer["multiValueHeaders"]
+        .as_object()
+        .filter(|m| !m.is_empty());
+    for (name, values) in multi.or(answer["headers"].as_object())? {
+        let values = values
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| vec![values.clone()]);
+        for value in values {
+            let name = http::HeaderName::try_from(name.as_str()).expect("a header name");
+            let value = http::HeaderValue::try_from(value.as_str()?).expect("a header value");
+            headers.append(name, value);
+        }
+    }
+    let body = answer["body"].as_str().unwrap_or_default();
+    let body = if answer["isBase64Encoded"] == true {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .expect("valid base64");
+        String::from_utf8(bytes).expect("a UTF-8 body")
+    } else {
+        body.to_owned()
+    };
+    Some(Received {
+        status: u16::try_from(answer["statusCode"].as_u64()?).ok()?,
+        headers,
+        body,
+    })
+}
+
+async fn invoke_payload<S: CancelStore>(app: &App<S>, payload: LambdaRequest) -> serde_json::Value {
+    let event = LambdaEvent::new(payload, Context::default());
+    let response = match lambda::service(app.router()).oneshot(event).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
     serde_json::to_value(response).expect("a serializable response")
 }

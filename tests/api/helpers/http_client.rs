@@ -49,7 +49,7 @@ impl Received {
         assert!(self
             .header("x-amzn-RequestId")
             .is_some_and(|id| !id.is_empty()));
-        assert_eq!(self.body, format!(r#"{{"lifecycleExecutionId":"{id}"}}"#));
+        assert_eq!(self.body, crate::helpers::success_body(id));
     }
 }
 

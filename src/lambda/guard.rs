@@ -1,44 +1,109 @@
-//! A Lambda event as an HTTP request, refused rather than panicking when it cannot be one.
+//! The one step of ours in front of lambda_http's own conversions: each event is made safe
+//! for them, and put on the path of the operation it names.
 //!
-//! lambda_http's own conversion panics on some inputs (a Host header that is not a URL
-//! authority, a body marked base64 that is not base64, a query that is no URI query). Here the
-//! event is checked and made safe first; what cannot be made safe becomes a request that the
-//! router refuses with `InvalidRequestException`. The conversion also runs under
-//! `catch_unwind`, as a last guard (the release profile keeps unwinding for it).
+//! lambda_http's conversion panics on some inputs (a Host header that is not a URL authority, a
+//! body marked base64 that is not base64, a query that is no URI query). Here the event is
+//! checked and made safe first; the conversion also runs under `catch_unwind`, as a last guard
+//! (the release profile keeps unwinding for it). An event that cannot be made safe, or that
+//! panics all the same, is answered through a stand-in event of the same origin, which the
+//! router refuses with `InvalidRequestException` and the cause on the summary line.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use base64::Engine;
 use http::header::HOST;
 use http::uri::PathAndQuery;
 use http::HeaderMap;
 use lambda_http::request::LambdaRequest;
-use lambda_http::{Body, Context, RequestExt};
+use lambda_http::{LambdaEvent, Service};
 
-use crate::http::summary::MalformedEvent;
+use crate::http::summary::UNREADABLE;
 
-/// The event as a request for the router, on the path of the operation it names.
-pub fn into_request(mut payload: LambdaRequest, context: Context) -> http::Request<Body> {
-    let request = match make_safe(&mut payload) {
-        Ok(route_path) => convert(payload, &route_path),
-        Err(cause) => unreadable_event(cause),
-    };
-    request.with_lambda_context(context)
+/// A service of Lambda events (lambda_http's `Adapter`) behind the guard.
+#[derive(Clone)]
+pub struct Guard<S>(pub S);
+
+impl<S> Service<LambdaEvent<LambdaRequest>> for Guard<S>
+where
+    S: Service<LambdaEvent<LambdaRequest>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, event: LambdaEvent<LambdaRequest>) -> Self::Future {
+        let LambdaEvent {
+            mut payload,
+            context,
+        } = event;
+        let stand_in = stand_in_for(&payload);
+        let cause = match make_safe(&mut payload) {
+            Ok(()) => {
+                let event = LambdaEvent::new(payload, context.clone());
+                match catch_unwind(AssertUnwindSafe(|| self.0.call(event))) {
+                    Ok(answer) => return Box::pin(answer),
+                    Err(panic) => panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "the event could not be converted".to_owned()),
+                }
+            }
+            Err(cause) => cause,
+        };
+        let cause: Arc<str> = Arc::from(format!("malformed event: {cause}"));
+        let answer = self.0.call(LambdaEvent::new(stand_in, context));
+        Box::pin(UNREADABLE.scope(cause, answer))
+    }
+}
+
+/// An event of the same origin that the conversion always takes: no body, no header, the
+/// root path. The router answers it with the refusal [`UNREADABLE`] carries.
+fn stand_in_for(payload: &LambdaRequest) -> LambdaRequest {
+    let root = Some("/".to_owned());
+    match payload {
+        LambdaRequest::ApiGatewayV1(_) => {
+            let mut event =
+                lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequest::default();
+            event.path = root;
+            LambdaRequest::ApiGatewayV1(event)
+        }
+        LambdaRequest::Alb(_) => {
+            let mut event = lambda_http::aws_lambda_events::alb::AlbTargetGroupRequest::default();
+            event.path = root;
+            LambdaRequest::Alb(event)
+        }
+        _ => {
+            let mut event =
+                lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest::default();
+            event.raw_path = root;
+            LambdaRequest::ApiGatewayV2(event)
+        }
+    }
 }
 
 /// Checks what lambda_http would panic on, removes what plays no part in the operation (the
-/// Host), and returns the path to route on: the event's path without the mount prefix it
-/// declares.
-fn make_safe(payload: &mut LambdaRequest) -> Result<String, String> {
-    let route_path = match payload {
+/// Host), and puts the route path (the event's path without the mount prefix it declares)
+/// where the conversion reads it, with no stage for it to add back.
+fn make_safe(payload: &mut LambdaRequest) -> Result<(), String> {
+    match payload {
         LambdaRequest::ApiGatewayV1(event) => {
             forget_host(&mut event.headers, &mut event.multi_value_headers);
             event.request_context.domain_name = None;
             check_base64(event.is_base64_encoded, event.body.as_deref())?;
-            let path = event.path.replace("/".to_owned()).unwrap_or_default();
-            rest_route_path(&path, event.resource.as_deref(), &event.path_parameters)
+            let path = event.path.take().unwrap_or_else(|| "/".to_owned());
+            let route = rest_route_path(&path, event.resource.as_deref(), &event.path_parameters);
+            event.path = Some(routable(route));
+            event.request_context.stage = None;
         }
         LambdaRequest::ApiGatewayV2(event) => {
             forget_host(&mut event.headers, &mut HeaderMap::new());
@@ -49,17 +114,36 @@ fn make_safe(payload: &mut LambdaRequest) -> Result<String, String> {
                     return Err("the raw query string is not a URI query".to_owned());
                 }
             }
-            let path = event.raw_path.replace("/".to_owned()).unwrap_or_default();
-            http_api_route_path(&path, event.request_context.stage.as_deref())
+            let path = event.raw_path.take().unwrap_or_else(|| "/".to_owned());
+            let route = http_api_route_path(&path, event.request_context.stage.as_deref());
+            event.raw_path = Some(routable(route));
+            event.request_context.stage = None;
         }
         LambdaRequest::Alb(event) => {
             forget_host(&mut event.headers, &mut event.multi_value_headers);
             check_base64(event.is_base64_encoded, event.body.as_deref())?;
-            event.path.replace("/".to_owned()).unwrap_or_default()
+            let path = event.path.take().unwrap_or_else(|| "/".to_owned());
+            event.path = Some(routable(path));
         }
         _ => return Err("an event of a kind this service does not serve".to_owned()),
-    };
-    Ok(route_path)
+    }
+    Ok(())
+}
+
+/// A route path as it is, or the root (which names no operation) for one that is no plain URI
+/// path: the conversion would resolve dot segments or refuse it.
+fn routable(path: String) -> String {
+    let plain = path.starts_with('/')
+        && !path.contains('?')
+        && PathAndQuery::try_from(path.as_str()).is_ok()
+        && !path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..");
+    if plain {
+        path
+    } else {
+        "/".to_owned()
+    }
 }
 
 /// A REST API event's `path` holds the base path of a custom domain mapping (if any) before the
@@ -114,40 +198,6 @@ fn check_base64(is_base64_encoded: bool, body: Option<&str>) -> Result<(), Strin
             .map_err(|_| "the body is marked base64 but is not base64".to_owned()),
         _ => Ok(()),
     }
-}
-
-fn convert(payload: LambdaRequest, route_path: &str) -> http::Request<Body> {
-    match catch_unwind(AssertUnwindSafe(|| http::Request::<Body>::from(payload))) {
-        Ok(mut request) => {
-            let path_and_query = match request.uri().query() {
-                Some(query) => format!("{route_path}?{query}"),
-                None => route_path.to_owned(),
-            };
-            // A path that is no URI path names no operation.
-            let uri =
-                http::Uri::try_from(path_and_query).unwrap_or_else(|_| http::Uri::from_static("/"));
-            *request.uri_mut() = uri;
-            request
-        }
-        Err(panic) => {
-            let cause = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "the event could not be converted".to_owned());
-            unreadable_event(cause)
-        }
-    }
-}
-
-fn unreadable_event(cause: String) -> http::Request<Body> {
-    let mut request = http::Request::new(Body::Empty);
-    request
-        .extensions_mut()
-        .insert(MalformedEvent(Arc::from(format!(
-            "malformed event: {cause}"
-        ))));
-    request
 }
 
 #[cfg(test)]
