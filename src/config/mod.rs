@@ -91,13 +91,15 @@ impl Config {
         };
         let store = store(&settings, mode)?;
         let default_account = default_account(&settings, mode, &store)?;
-        let metrics = match settings.metrics.unwrap_or(mode == RunMode::Lambda) {
-            true => Some(MetricsConfig {
+        // Checked whether or not metrics are on: a malformed setting stops the start.
+        let dimensions = logs_and_metrics::dimensions(&settings.metrics_dimensions)?;
+        let metrics = settings
+            .metrics
+            .unwrap_or(mode == RunMode::Lambda)
+            .then(|| MetricsConfig {
                 namespace: settings.metrics_namespace.clone(),
-                dimensions: logs_and_metrics::dimensions(&settings.metrics_dimensions)?,
-            }),
-            false => None,
-        };
+                dimensions,
+            });
         Ok(Self {
             mode,
             store,
@@ -305,10 +307,41 @@ mod tests {
     }
 
     #[test]
-    fn a_dimension_named_twice_or_unknown_is_refused_at_start() {
-        for value in ["Outcome,Outcome", "Operation, Operation", "Region"] {
-            let error = config(&[("METRICS", "on"), ("METRICS_DIMENSIONS", value)]).unwrap_err();
-            assert_eq!(named(&error), "METRICS_DIMENSIONS", "{value}");
+    fn a_dimension_named_twice_or_unknown_is_refused_at_start_with_metrics_on_or_off() {
+        for value in ["Outcome,Outcome", "Operation, Operation", "Region", "Foo"] {
+            for metrics in ["on", "off"] {
+                let error =
+                    config(&[("METRICS", metrics), ("METRICS_DIMENSIONS", value)]).unwrap_err();
+                assert_eq!(named(&error), "METRICS_DIMENSIONS", "{value} {metrics}");
+            }
+            let local_default = config(&[("METRICS_DIMENSIONS", value)]).unwrap_err();
+            assert_eq!(named(&local_default), "METRICS_DIMENSIONS", "{value}");
+        }
+    }
+
+    #[test]
+    fn a_namespace_cloudwatch_would_drop_is_refused_at_start() {
+        let too_long = format!("AWS/{}", "x".repeat(300));
+        let long = "x".repeat(256);
+        for value in [
+            too_long.as_str(),
+            &long,
+            "AWS/Lambda",
+            "Team*Cancel",
+            "Team\tCancel",
+            "é",
+        ] {
+            let error = config(&[("METRICS_NAMESPACE", value)]).unwrap_err();
+            assert_eq!(named(&error), "METRICS_NAMESPACE", "{value:?}");
+        }
+        for value in [
+            "Team/Cancel",
+            "a",
+            "My Team:Cancel#1_x.y-z",
+            &"x".repeat(255),
+        ] {
+            let config = config(&[("METRICS", "on"), ("METRICS_NAMESPACE", value)]).unwrap();
+            assert_eq!(config.metrics.unwrap().namespace, value);
         }
     }
 

@@ -86,9 +86,10 @@ pub struct Settings {
     /// EMF metrics on stdout: `on` or `off`; unset: on under Lambda, off locally.
     #[arg(long, env = "METRICS", value_name = "METRICS", value_parser = on_off)]
     pub metrics: Option<bool>,
-    /// The metrics' CloudWatch namespace.
+    /// The metrics' CloudWatch namespace: 1 to 255 of A-Z a-z 0-9 . - _ / # : and space, not
+    /// beginning with AWS/ (CloudWatch drops any other).
     #[arg(long, env = "METRICS_NAMESPACE", value_name = "METRICS_NAMESPACE",
-          default_value = super::DEFAULT_METRICS_NAMESPACE)]
+          default_value = super::DEFAULT_METRICS_NAMESPACE, value_parser = metrics_namespace)]
     pub metrics_namespace: String,
     /// The metrics' dimension set: a comma-separated subset of Operation, Outcome,
     /// FunctionVersion.
@@ -219,6 +220,23 @@ fn on_off(value: &str) -> Result<bool, String> {
         "on" | "true" | "1" => Ok(true),
         "off" | "false" | "0" => Ok(false),
         _ => Err("must be on or off".to_owned()),
+    }
+}
+
+/// A namespace CloudWatch takes: metrics under any other are dropped, and every alarm and
+/// dashboard widget would get no data, in silence.
+fn metrics_namespace(value: &str) -> Result<String, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || ".-_/#: ".contains(c);
+    if value.chars().count() > 255 || value.trim().is_empty() {
+        Err("must be 1 to 255 characters, not all spaces".to_owned())
+    } else if let Some(c) = value.chars().find(|c| !allowed(*c)) {
+        Err(format!(
+            "has {c:?}: use only A-Z a-z 0-9 . - _ / # : and space"
+        ))
+    } else if value.starts_with("AWS/") {
+        Err("must not begin with AWS/ (reserved for AWS services)".to_owned())
+    } else {
+        Ok(value.to_owned())
     }
 }
 

@@ -89,7 +89,7 @@ impl fmt::Display for StoredStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Known(status) => write!(f, "status {status}"),
-            Self::Unknown(text) => write!(f, "unknown status {text:?}"),
+            Self::Unknown(text) => write!(f, "unknown status {}", super::quoted(text)),
             Self::NotAString => f.write_str("a status that is not a string"),
         }
     }

@@ -2,12 +2,13 @@
 
 use std::fmt;
 
-/// The caller's `clientToken`: 1 to 36 characters, case-sensitive (docs/API.md).
+/// The caller's `clientToken`: 1 to 64 characters (Unicode code points), case-sensitive
+/// (docs/API.md), as Image Builder's current model has it.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ClientToken(String);
 
 /// Maximum length of a client token, in characters.
-pub const CLIENT_TOKEN_MAX_CHARS: usize = 36;
+pub const CLIENT_TOKEN_MAX_CHARS: usize = 64;
 
 /// Why a member value broke its rule; rendered by the HTTP layer with the member's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +41,7 @@ impl TryFrom<String> for ClientToken {
     type Error = RuleViolation;
 
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        // Count characters, not bytes: the rule is the API's, and its unit is characters.
+        // Count code points (Rust's chars), not bytes nor what a reader sees as one letter.
         let chars = value.chars().take(CLIENT_TOKEN_MAX_CHARS + 1).count();
         if (1..=CLIENT_TOKEN_MAX_CHARS).contains(&chars) {
             Ok(Self(value))
@@ -198,22 +199,32 @@ mod tests {
     }
 
     #[test]
-    fn a_client_token_of_1_to_36_characters_is_accepted() {
+    fn a_client_token_of_1_to_64_code_points_is_accepted() {
         assert!(ClientToken::try_from("a".to_owned()).is_ok());
         assert!(ClientToken::try_from("x".repeat(36)).is_ok());
-        // 36 characters of 3 bytes each: the limit is in characters.
-        assert!(ClientToken::try_from("€".repeat(36)).is_ok());
+        // A SHA-256 hex digest, a common deterministic token.
+        assert!(ClientToken::try_from("0123456789abcdef".repeat(4)).is_ok());
+        // 64 code points of 3 and 4 bytes each: the limit is in code points.
+        assert!(ClientToken::try_from("€".repeat(64)).is_ok());
+        assert!(ClientToken::try_from("😀".repeat(64)).is_ok());
+        // One letter and 63 combining marks: 64 code points, though a reader sees one letter.
+        assert!(ClientToken::try_from(format!("a{}", "\u{301}".repeat(63))).is_ok());
     }
 
     #[test]
-    fn an_empty_or_37_character_client_token_is_rejected() {
+    fn an_empty_or_65_code_point_client_token_is_rejected() {
         let expected = Err(RuleViolation::Length {
             min_chars: 1,
-            max_chars: 36,
+            max_chars: 64,
         });
         assert_eq!(ClientToken::try_from(String::new()), expected);
-        assert_eq!(ClientToken::try_from("x".repeat(37)), expected);
-        assert_eq!(ClientToken::try_from("€".repeat(37)), expected);
+        assert_eq!(ClientToken::try_from("x".repeat(65)), expected);
+        assert_eq!(ClientToken::try_from("€".repeat(65)), expected);
+        assert_eq!(ClientToken::try_from("😀".repeat(65)), expected);
+        assert_eq!(
+            ClientToken::try_from(format!("a{}", "\u{301}".repeat(64))),
+            expected
+        );
     }
 
     #[test]

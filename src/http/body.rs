@@ -265,7 +265,7 @@ mod tests {
             )),
             (
                 "ClientException".into(),
-                "clientToken must be between 1 and 36 characters long.".into()
+                "clientToken must be between 1 and 64 characters long.".into()
             )
         );
         assert_eq!(

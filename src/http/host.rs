@@ -17,31 +17,44 @@ use crate::error::{ApiError, ErrorKind};
 pub struct AllowedHosts(Vec<String>);
 
 impl AllowedHosts {
-    /// The listen host and the operator's list (`LOCAL_ALLOWED_HOSTS`).
+    /// The listen host and the operator's list (`LOCAL_ALLOWED_HOSTS`); an entry that is no
+    /// host (see [`host_of`]) can match no request.
     pub fn new(hosts: impl IntoIterator<Item = String>) -> Self {
-        Self(hosts.into_iter().map(|h| normalized(&h)).collect())
+        Self(hosts.into_iter().filter_map(|h| host_of(&h)).collect())
     }
 
     /// Whether a request for `authority` (a Host header or an absolute-form target's) is served.
     pub fn admits(&self, authority: &str) -> bool {
-        let host = normalized(authority);
-        host == "localhost"
-            || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-            || self.0.contains(&host)
+        host_of(authority).is_some_and(|host| {
+            host == "localhost"
+                || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+                || self.0.contains(&host)
+        })
     }
 }
 
-/// The host of an authority, without the port or IPv6 brackets, in lower case.
-fn normalized(authority: &str) -> String {
+/// The host of an authority, without the port or IPv6 brackets, in lower case; `None` unless
+/// the authority is exactly a name, an IPv4 address or a bracketed IPv6 address, optionally
+/// followed by `:port` (`[::1]evil.example` is none of them).
+fn host_of(authority: &str) -> Option<String> {
     let authority = authority.trim().to_ascii_lowercase();
+    let digits = |port: &str| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
     let host = match authority.strip_prefix('[') {
-        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
-        None => match authority.rsplit_once(':') {
-            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
-            _ => authority.as_str(),
-        },
+        Some(bracketed) => {
+            let (address, after) = bracketed.split_once(']')?;
+            let port_ok = after.is_empty() || after.strip_prefix(':').is_some_and(digits);
+            (port_ok && address.parse::<std::net::Ipv6Addr>().is_ok()).then_some(address)?
+        }
+        None => {
+            let host = match authority.rsplit_once(':') {
+                Some((host, port)) if digits(port) => host,
+                _ => authority.as_str(),
+            };
+            let name = |b: u8| b.is_ascii_alphanumeric() || b"-._".contains(&b);
+            (!host.is_empty() && host.bytes().all(name)).then_some(host)?
+        }
     };
-    host.trim_end_matches('.').to_owned()
+    Some(host.trim_end_matches('.').to_owned())
 }
 
 /// Refuses a request whose authority is not served, before any handler: no change is made.
@@ -108,6 +121,15 @@ mod tests {
             "[::2]",
             "0.0.0.0",
             "",
+            "[::1]evil.example",
+            "[::1]:3000evil",
+            "[::1]:",
+            "localhost:",
+            "[localhost]",
+            "localhost/evil",
+            "localhost:3000:80",
+            "::1",
+            "local host",
         ] {
             assert!(!allowed.admits(host), "{host}");
         }

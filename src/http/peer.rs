@@ -2,27 +2,28 @@
 //! hyper reads nothing while a request is in flight, so the summary line asks the socket.
 
 use std::mem::MaybeUninit;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
-/// A duplicate of the connection's socket, only ever peeked at (nothing is consumed).
+/// The connection's own socket, held weakly (no descriptor of its own, none kept open) and only
+/// ever peeked at (nothing is consumed).
 #[derive(Clone, Debug)]
-pub struct PeerProbe(Arc<socket2::Socket>);
+pub struct PeerProbe(Weak<tokio::net::TcpStream>);
 
 impl PeerProbe {
-    /// A probe of `stream`; `None` if the socket cannot be duplicated.
-    pub fn of(stream: &tokio::net::TcpStream) -> Option<Self> {
-        socket2::SockRef::from(stream)
-            .try_clone()
-            .ok()
-            .map(|socket| Self(Arc::new(socket)))
+    pub fn of(stream: &Arc<tokio::net::TcpStream>) -> Self {
+        Self(Arc::downgrade(stream))
     }
 
     /// The caller reset the connection (it is gone, not just done sending: a half-close still
-    /// waits for its answer and reads as alive here).
+    /// waits for its answer and reads as alive here). A connection already closed says
+    /// nothing here: its caller is gone, and the summary line knows it another way.
     pub fn is_reset(&self) -> bool {
+        let Some(stream) = self.0.upgrade() else {
+            return false;
+        };
         let mut byte = [MaybeUninit::<u8>::uninit(); 1];
         matches!(
-            self.0.peek(&mut byte),
+            socket2::SockRef::from(&*stream).peek(&mut byte),
             Err(error) if matches!(
                 error.kind(),
                 std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe

@@ -16,11 +16,11 @@ use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
+mod shared_stream;
 mod write_timeout;
 
 use crate::config::LocalLimits;
 use crate::http::extract::BodyDeadline;
-use crate::http::peer::PeerProbe;
 use tower::ServiceExt;
 
 /// Headers one request may carry before hyper refuses it by itself.
@@ -138,12 +138,11 @@ fn connection_for(
     stream: tokio::net::TcpStream,
     write_timeout: Duration,
 ) -> impl hyper_util::server::graceful::GracefulConnection<Error = hyper::Error> {
-    let probe = PeerProbe::of(&stream);
+    let stream = shared_stream::SharedStream::new(stream);
+    let probe = stream.probe();
     let service = TowerToHyperService::new(router.clone().map_request(
         move |mut request: http::Request<hyper::body::Incoming>| {
-            if let Some(probe) = &probe {
-                request.extensions_mut().insert(probe.clone());
-            }
+            request.extensions_mut().insert(probe.clone());
             request
         },
     ));

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::Operation;
+use crate::domain::{bounded, Operation};
 use crate::error::ErrorKind;
 
 /// How a request ended, as the log line and the metrics name it.
@@ -80,6 +80,11 @@ pub fn take_cold_start() -> bool {
     !FIRST_INVOCATION_SEEN.swap(true, Ordering::Relaxed)
 }
 
+/// The most characters of a cause on the line: its quoted values are bounded already
+/// ([`crate::domain::quoted`]); this bounds what else it holds (an SDK's message), so that a
+/// line stays far under CloudWatch Logs' 256 KB event (16 KiB is the promise).
+pub const CAUSE_MAX_CHARS: usize = 4096;
+
 /// The name the log line gives a request whose path names no operation.
 pub const UNKNOWN_OPERATION: &str = "Unknown";
 
@@ -102,6 +107,7 @@ impl RequestSummary<'_> {
 
     /// The one log line of the request: every field, at INFO (WARN for a 5xx).
     pub fn log(&self) {
+        let cause = self.cause.map(|cause| bounded(cause, CAUSE_MAX_CHARS));
         macro_rules! summary_event {
             ($level:expr) => {
                 tracing::event!(
@@ -116,7 +122,7 @@ impl RequestSummary<'_> {
                     status = self.status,
                     duration_ms = millis(self.duration),
                     dynamodb_calls = self.dynamodb_calls,
-                    cause = self.cause,
+                    cause = cause.as_deref(),
                     caller_gone = self.caller_gone.then_some(true),
                     function_request_id = self.lambda.map(|l| l.function_request_id),
                     xray_trace_id = self.lambda.and_then(|l| l.xray_trace_id),

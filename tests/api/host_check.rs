@@ -50,6 +50,7 @@ async fn a_request_for_another_host_is_forbidden_and_changes_nothing() {
     for (host, uri) in [
         (Some("evil.example"), PATH.to_owned()),
         (Some("localhost.evil.example:3000"), PATH.to_owned()),
+        (Some("[::1]evil.example"), PATH.to_owned()),
         (Some("127.0.0.1"), format!("http://evil.example{PATH}")),
         (None, PATH.to_owned()),
     ] {
@@ -108,6 +109,7 @@ async fn the_binary_refuses_an_absolute_form_target_for_another_host_and_a_reque
         format!("PUT http://evil.example{PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n"),
         format!("PUT {PATH} HTTP/1.0\r\n"),
         format!("PUT {PATH} HTTP/1.1\r\nHost: rebind.evil.example\r\n"),
+        format!("PUT {PATH} HTTP/1.1\r\nHost: [::1]evil.example\r\n"),
     ] {
         let body = cancel_body("h", "lce-00000000-0000-4000-8000-000000000001");
         let mut stream = tokio::net::TcpStream::connect(&running.address)

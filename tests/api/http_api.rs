@@ -40,6 +40,31 @@ async fn a_valid_cancel_answers_200_with_the_id_and_moves_the_execution() {
 }
 
 #[tokio::test]
+async fn tokens_of_37_to_64_code_points_cancel_and_replay_as_image_builder_takes_them() {
+    let app = app();
+    let tokens = [
+        "x".repeat(37),
+        // A SHA-256 hex digest, a common deterministic token.
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".to_owned(),
+        "😀".repeat(64),
+        format!("a{}", "\u{301}".repeat(63)),
+    ];
+    for token in tokens {
+        let id = seed(&app, ACCOUNT, "IN_PROGRESS");
+
+        let first = call(&app, plain("PUT", PATH, &cancel_body(&token, &id))).await;
+        let again = call(&app, plain("PUT", PATH, &cancel_body(&token, &id))).await;
+
+        first.assert_success(&id);
+        again.assert_success(&id);
+        assert_eq!(
+            crate::helpers::embedded_status(app.store(), &id),
+            "CANCELLING"
+        );
+    }
+}
+
+#[tokio::test]
 async fn replaying_a_token_returns_the_first_response_body_byte_for_byte() {
     let app = app();
     let id = seed(&app, ACCOUNT, "PENDING");
@@ -107,7 +132,7 @@ async fn every_member_rule_is_a_client_error_that_names_the_member_and_changes_n
     let pattern = LifecycleExecutionId::PATTERN;
     let cases = [
         (
-            crate::helpers::success_body(&id),
+            format!(r#"{{"lifecycleExecutionId":"{id}"}}"#),
             "clientToken is required.".to_owned(),
         ),
         (
@@ -116,11 +141,11 @@ async fn every_member_rule_is_a_client_error_that_names_the_member_and_changes_n
         ),
         (
             cancel_body("", &id),
-            "clientToken must be between 1 and 36 characters long.".to_owned(),
+            "clientToken must be between 1 and 64 characters long.".to_owned(),
         ),
         (
-            cancel_body(&"x".repeat(37), &id),
-            "clientToken must be between 1 and 36 characters long.".to_owned(),
+            cancel_body(&"x".repeat(65), &id),
+            "clientToken must be between 1 and 64 characters long.".to_owned(),
         ),
         (
             r#"{"clientToken":"t"}"#.to_owned(),

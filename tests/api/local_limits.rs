@@ -193,6 +193,53 @@ fn with_no_file_descriptors_left_accepts_back_off_and_log_at_most_about_once_a_s
     let _ = std::fs::remove_file(&log);
 }
 
+/// One descriptor per connection: with 64 descriptors, 80 callers stalled in their request
+/// line fill what the process can accept; once the first header timeout has closed those it
+/// took, a caller who arrives then is accepted with the rest of the crowd and answered before a
+/// second header timeout could have passed. (With two descriptors a connection, half as many fit
+/// and it waited behind a second stalled batch for a whole header timeout.)
+#[test]
+fn with_64_descriptors_a_caller_after_a_stalled_crowd_is_answered_before_a_second_header_timeout() {
+    let header_timeout = Duration::from_millis(1500);
+    let log = std::env::temp_dir().join(format!("stalled-crowd-{}.log", std::process::id()));
+    let timeout_ms = header_timeout.as_millis().to_string();
+    let running = start_binary_with_fd_limit(
+        &[
+            ("LOCAL_HEADER_TIMEOUT_MS", timeout_ms.as_str()),
+            ("LOCAL_MAX_CONNECTIONS", "1000"),
+        ],
+        64,
+        &log,
+    );
+    let mut stalled: Vec<TcpStream> = (0..80)
+        .map(|_| {
+            let mut caller = connect(&running);
+            caller.write_all(b"GET /GetLifecycle").expect("writes");
+            caller
+        })
+        .collect();
+
+    // The first caller was accepted first: its close is the first header timeout.
+    let closed = read_until_closed(&mut stalled[0], Duration::from_secs(30));
+    let first_timeout_passed = Instant::now();
+    assert_eq!(closed, Some(String::new()), "closed unanswered");
+    let mut fresh = connect(&running);
+    fresh.write_all(get_request().as_bytes()).expect("writes");
+    let mut head = [0_u8; 12];
+    fresh.read_exact(&mut head).expect("answered");
+    let answered_after = first_timeout_passed.elapsed();
+
+    // RELIABILITY.md's figure: `cargo test --test api with_64_descriptors -- --nocapture`.
+    eprintln!("answered {answered_after:?} after the first header timeout");
+    assert_eq!(&head, b"HTTP/1.1 200");
+    assert!(
+        answered_after < header_timeout,
+        "answered {answered_after:?} after the first header timeout: it waited for a second one"
+    );
+    drop(stalled);
+    let _ = std::fs::remove_file(&log);
+}
+
 #[test]
 fn a_request_with_many_headers_still_gets_a_documented_answer_with_its_request_id() {
     let running = start_binary(&[]);

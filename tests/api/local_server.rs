@@ -353,11 +353,51 @@ async fn a_table_keyed_otherwise_stops_the_local_start_and_create_tables_naming_
 
         assert!(!succeeded, "{args:?}: {stderr}");
         assert!(stderr.contains(&tables.executions), "{args:?}: {stderr}");
-        assert!(stderr.contains("id (HASH)"), "{args:?}: {stderr}");
+        assert!(stderr.contains("id (HASH, S)"), "{args:?}: {stderr}");
         assert!(
-            stderr.contains("lifecycleExecutionId (HASH)"),
+            stderr.contains("lifecycleExecutionId (HASH, S)"),
             "{args:?}: {stderr}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_key_of_the_right_name_and_another_type_stops_the_start_and_create_tables_naming_both() {
+    use aws_sdk_dynamodb::types::ScalarAttributeType;
+    let cases = [
+        (
+            true,
+            "lifecycleExecutionId",
+            ScalarAttributeType::N,
+            "(HASH, N)",
+        ),
+        (false, "idempotencyKey", ScalarAttributeType::B, "(HASH, B)"),
+    ];
+    for (executions, key, key_type, found) in cases {
+        let tables = unique_tables();
+        let mistyped = if executions {
+            &tables.executions
+        } else {
+            &tables.idempotency
+        };
+        crate::helpers::create_table_keyed_on(mistyped, key, key_type).await;
+        let vars = with_tables(aws_env(&crate::helpers::moto_endpoint()), &tables);
+
+        // create-tables first: it makes the other table, so the start then meets this one.
+        for args in [&["create-tables"][..], &[][..]] {
+            let (succeeded, stderr) = run_binary(args, &vars);
+
+            assert!(!succeeded, "{args:?}: {stderr}");
+            assert!(stderr.contains(mistyped.as_str()), "{args:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!("{key} {found}")),
+                "{args:?}: {stderr}"
+            );
+            assert!(
+                stderr.contains(&format!("{key} (HASH, S)")),
+                "{args:?}: {stderr}"
+            );
+        }
     }
 }
 

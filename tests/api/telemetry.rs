@@ -178,3 +178,39 @@ async fn a_body_refused_by_the_size_limit_before_any_handler_still_gets_its_line
     assert_eq!(emf["Outcome"], "InvalidRequestException");
     assert_eq!(emf["Requests"], 1);
 }
+
+#[tokio::test]
+async fn a_stored_value_of_any_size_is_quoted_bounded_and_the_line_keeps_its_lambda_keys() {
+    let store = cancel_lifecycle_execution::store::EmbeddedStore::new();
+    let id = new_id();
+    let huge_status = "S".repeat(300_000);
+    crate::helpers::put_raw(&store, &id, ACCOUNT, &huge_status);
+    let app = app_with(store);
+    let logs = Buffer::default();
+    capture_on_this_thread(&logs);
+
+    let event = crate::helpers::rest_v1_event("PUT", &cancel_body(TOKEN, &id), Some(ACCOUNT));
+    let answer = crate::helpers::call_event(&app, &event).await;
+    stop_capture();
+
+    assert_eq!(answer.status, 500);
+    let text = logs.text();
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"message\":\"request\""))
+        .expect("a summary line");
+    // RELIABILITY.md's figure: `cargo test --test api a_stored_value_of_any_size -- --nocapture`.
+    eprintln!(
+        "summary line for a 300,000-character status: {} bytes",
+        line.len()
+    );
+    assert!(line.len() < 16 * 1024, "a line of {} bytes", line.len());
+    let summary: Value = serde_json::from_str(line).unwrap();
+    let cause = summary["cause"].as_str().unwrap();
+    assert!(cause.contains(&"S".repeat(256)), "{cause}");
+    assert!(!cause.contains(&"S".repeat(257)), "{cause}");
+    assert!(cause.contains("… (300000 characters)"), "{cause}");
+    for key in ["function_request_id", "cold_start"] {
+        assert!(summary.get(key).is_some(), "{key} lost: {line}");
+    }
+}

@@ -1,4 +1,5 @@
 """boto3 and the AWS CLI against the service: each documented outcome as the modeled one."""
+import hashlib
 import json
 import os
 import pathlib
@@ -32,6 +33,19 @@ def test_boto3_cancel_returns_the_id_and_a_request_id(service_on_moto, tables):
 
     assert answer["lifecycleExecutionId"] == execution_id
     assert answer["ResponseMetadata"]["RequestId"]
+    assert tables.status(execution_id) == "CANCELLING"
+
+
+def test_boto3_cancels_with_a_sha256_hex_digest_as_its_token_as_image_builder_accepts(service_on_moto, tables):
+    execution_id = tables.put_execution("IN_PROGRESS")
+    token = hashlib.sha256(execution_id.encode()).hexdigest()
+    client = imagebuilder(service_on_moto)
+
+    first = client.cancel_lifecycle_execution(lifecycleExecutionId=execution_id, clientToken=token)
+    again = client.cancel_lifecycle_execution(lifecycleExecutionId=execution_id, clientToken=token)
+
+    assert len(token) == 64
+    assert first["lifecycleExecutionId"] == again["lifecycleExecutionId"] == execution_id
     assert tables.status(execution_id) == "CANCELLING"
 
 

@@ -34,19 +34,32 @@ pub fn expected(tables: &TableNames) -> [(&str, &'static str, &'static str); 2] 
     ]
 }
 
-/// The key attributes a table description names, as `name (HASH)`, in order.
+/// The key a table description names, each attribute as `name (HASH, S)`: its name, key type
+/// and attribute type, in order. A key of the right name and another type is another key.
 pub fn key_of(table: Option<&aws_sdk_dynamodb::types::TableDescription>) -> Vec<String> {
+    let Some(table) = table else {
+        return Vec::new();
+    };
+    let type_of = |name: &str| {
+        table
+            .attribute_definitions()
+            .iter()
+            .find(|d| d.attribute_name() == name)
+            .map_or("no type", |d| d.attribute_type().as_str())
+    };
     table
-        .map(|t| t.key_schema())
-        .unwrap_or_default()
+        .key_schema()
         .iter()
-        .map(|k| format!("{} ({})", k.attribute_name(), k.key_type().as_str()))
+        .map(|k| {
+            let name = k.attribute_name();
+            format!("{name} ({}, {})", k.key_type().as_str(), type_of(name))
+        })
         .collect()
 }
 
 /// The schema's key of a table: one string partition key.
 pub fn expected_key(key: &str) -> Vec<String> {
-    vec![format!("{key} (HASH)")]
+    vec![format!("{key} (HASH, S)")]
 }
 
 /// Creates whichever of the two tables is missing and enables TTL; a no-op when all is there.

@@ -69,24 +69,31 @@ pub fn unique_tables() -> TableNames {
 
 /// A table on moto keyed on `id`, not on the schema's key.
 pub async fn create_table_keyed_on_id(name: &str) {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
+    create_table_keyed_on(name, "id", aws_sdk_dynamodb::types::ScalarAttributeType::S).await;
+}
+
+/// A table whose partition key is `key`, of attribute type `key_type`.
+pub async fn create_table_keyed_on(
+    name: &str,
+    key: &str,
+    key_type: aws_sdk_dynamodb::types::ScalarAttributeType,
+) {
+    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType};
     admin_client(&moto_endpoint())
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
         .key_schema(
             KeySchemaElement::builder()
-                .attribute_name("id")
+                .attribute_name(key)
                 .key_type(KeyType::Hash)
                 .build()
                 .unwrap(),
         )
         .attribute_definitions(
             AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
+                .attribute_name(key)
+                .attribute_type(key_type)
                 .build()
                 .unwrap(),
         )
