@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use http::StatusCode;
 
-use crate::domain::{LifecycleExecutionId, Refusal};
+use crate::domain::list::ListRefusal;
+use crate::domain::{quoted, LifecycleExecutionId, Refusal};
 
 /// The error names the service can answer with, and nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -14,6 +15,7 @@ pub enum ErrorKind {
     InvalidRequest,
     Client,
     IdempotentParameterMismatch,
+    InvalidPaginationToken,
     ResourceInUse,
     Forbidden,
     CallRateLimitExceeded,
@@ -22,10 +24,11 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::InvalidRequest,
         Self::Client,
         Self::IdempotentParameterMismatch,
+        Self::InvalidPaginationToken,
         Self::ResourceInUse,
         Self::Forbidden,
         Self::CallRateLimitExceeded,
@@ -39,6 +42,7 @@ impl ErrorKind {
             Self::InvalidRequest => "InvalidRequestException",
             Self::Client => "ClientException",
             Self::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
+            Self::InvalidPaginationToken => "InvalidPaginationTokenException",
             Self::ResourceInUse => "ResourceInUseException",
             Self::Forbidden => "ForbiddenException",
             Self::CallRateLimitExceeded => "CallRateLimitExceededException",
@@ -52,6 +56,7 @@ impl ErrorKind {
             Self::InvalidRequest
             | Self::Client
             | Self::IdempotentParameterMismatch
+            | Self::InvalidPaginationToken
             | Self::ResourceInUse => StatusCode::BAD_REQUEST,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::CallRateLimitExceeded => StatusCode::TOO_MANY_REQUESTS,
@@ -153,6 +158,25 @@ impl ApiError {
         }
     }
 
+    /// A refusal of a well-formed list request; `next_token` is quoted (bounded) in the cause.
+    pub fn from_list_refusal(refusal: ListRefusal, next_token: Option<&str>) -> Self {
+        match refusal {
+            ListRefusal::InvalidToken(why) => Self::new(
+                ErrorKind::InvalidPaginationToken,
+                "The nextToken is not one this operation issued for this resourceArn: list \
+                 again without it.",
+            )
+            .with_cause(format!(
+                "nextToken {} {why}",
+                quoted(next_token.unwrap_or_default())
+            )),
+            ListRefusal::NotALifecyclePolicy => Self::invalid_request(
+                "resourceArn must name a lifecycle policy: this service lists the executions of \
+                 lifecycle policies only.",
+            ),
+        }
+    }
+
     /// The JSON body `{"__type", "message"}`.
     pub fn body(&self) -> String {
         serde_json::json!({ "__type": self.name(), "message": self.message() }).to_string()
@@ -172,6 +196,11 @@ mod tests {
                 ErrorKind::IdempotentParameterMismatch,
                 400,
                 "IdempotentParameterMismatchException",
+            ),
+            (
+                ErrorKind::InvalidPaginationToken,
+                400,
+                "InvalidPaginationTokenException",
             ),
             (ErrorKind::ResourceInUse, 400, "ResourceInUseException"),
             (ErrorKind::Forbidden, 403, "ForbiddenException"),

@@ -178,6 +178,10 @@ async fn startup_check(
             warn!(%problem, "start-up check: no answer; starting anyway");
             Ok(())
         }
+        (Err(TableCheck::IndexBuilding(problem)), _) => {
+            warn!(%problem, "start-up check: ListLifecycleExecutions answers ServiceUnavailableException until the index is active");
+            Ok(())
+        }
     }
 }
 

@@ -76,4 +76,12 @@ impl CancelStore for ThreeCalls {
     ) -> Result<Option<Execution>, StoreError> {
         self.0.get_execution(id).await
     }
+
+    /// The design under test changes only the cancel: the list is the service's own.
+    async fn list_executions(
+        &self,
+        query: &cancel_lifecycle_execution::domain::list::ListQuery,
+    ) -> Result<cancel_lifecycle_execution::domain::list::Page, StoreError> {
+        self.0.list_executions(query).await
+    }
 }

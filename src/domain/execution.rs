@@ -108,6 +108,8 @@ pub struct Execution {
     pub start_time_epoch_secs: Option<f64>,
     pub end_time_epoch_secs: Option<f64>,
     pub cancel_requested_at: Option<String>,
+    /// `hasImpactedResources` when the item holds it as a boolean.
+    pub has_impacted_resources: Option<bool>,
 }
 
 impl Execution {

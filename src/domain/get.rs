@@ -20,18 +20,28 @@ struct GetResponse<'a> {
     lifecycle_execution: ExecutionView<'a>,
 }
 
+/// One execution as Image Builder's model shows it: the one renderer of GetLifecycleExecution
+/// and of each execution ListLifecycleExecutions lists.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ExecutionView<'a> {
+pub(crate) struct ExecutionView<'a> {
     lifecycle_execution_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     lifecycle_policy_arn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resources_impacted_summary: Option<ImpactedView>,
     #[serde(skip_serializing_if = "StateView::is_empty")]
     state: StateView<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     start_time: Option<Number>,
     #[serde(skip_serializing_if = "Option::is_none")]
     end_time: Option<Number>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImpactedView {
+    has_impacted_resources: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -48,15 +58,18 @@ impl StateView<'_> {
     }
 }
 
-/// The body answering `request`, or `None` when the caller may not see it: a missing execution and
-/// another account's read the same. The caller's own item is shown as it is: a status that is
-/// missing or not a string leaves `state.status` out.
-pub fn view(request: &GetRequest, item: Option<&Execution>) -> Option<String> {
-    let item = item.filter(|i| i.is_owned_by(&request.account_id))?;
-    let view = GetResponse {
-        lifecycle_execution: ExecutionView {
-            lifecycle_execution_id: request.lifecycle_execution_id.as_str(),
+impl<'a> ExecutionView<'a> {
+    /// The item `id` as found: a status that is missing or not a string leaves `state.status`
+    /// out, a time that is no plausible instant is left out (and logged as damaged data).
+    pub(crate) fn of(id: &'a str, item: &'a Execution) -> Self {
+        Self {
+            lifecycle_execution_id: id,
             lifecycle_policy_arn: item.lifecycle_policy_arn.as_deref(),
+            resources_impacted_summary: item.has_impacted_resources.map(|has_impacted_resources| {
+                ImpactedView {
+                    has_impacted_resources,
+                }
+            }),
             state: StateView {
                 status: item.status.as_ref().and_then(|s| s.shown()),
                 reason: item.status_reason.as_deref(),
@@ -67,10 +80,30 @@ pub fn view(request: &GetRequest, item: Option<&Execution>) -> Option<String> {
             end_time: item
                 .end_time_epoch_secs
                 .and_then(|secs| plausible_instant("endTime", secs)),
-        },
+        }
+    }
+
+    /// The same execution without its state: for the one item a page cannot hold whole.
+    pub(crate) fn without_state(self) -> Self {
+        Self {
+            state: StateView {
+                status: None,
+                reason: None,
+            },
+            ..self
+        }
+    }
+}
+
+/// The body answering `request`, or `None` when the caller may not see it: a missing execution
+/// and another account's read the same. The caller's own item is shown as it is.
+pub fn view(request: &GetRequest, item: Option<&Execution>) -> Option<String> {
+    let item = item.filter(|i| i.is_owned_by(&request.account_id))?;
+    let response = GetResponse {
+        lifecycle_execution: ExecutionView::of(request.lifecycle_execution_id.as_str(), item),
     };
-    // Only strings and numbers: serializing cannot fail.
-    serde_json::to_string(&view).ok()
+    // Only strings, numbers and booleans: serializing cannot fail.
+    serde_json::to_string(&response).ok()
 }
 
 /// Epoch seconds as a JSON number, or `None` (logged as damaged data) for a value that is no
@@ -129,6 +162,7 @@ mod tests {
             start_time_epoch_secs: Some(1_700_000_000.0),
             end_time_epoch_secs: Some(1_700_000_123.5),
             cancel_requested_at: None,
+            has_impacted_resources: Some(false),
         }
     }
 
@@ -140,11 +174,14 @@ mod tests {
             serde_json::json!({ "lifecycleExecution": {
                 "lifecycleExecutionId": ID,
                 "lifecyclePolicyArn": "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/p",
+                "resourcesImpactedSummary": { "hasImpactedResources": false },
                 "state": { "status": "CANCELLING", "reason": "Cancellation requested by CancelLifecycleExecution." },
                 "startTime": 1_700_000_000,
                 "endTime": 1_700_000_123.5
             }})
         );
+        assert!(body.contains(r#""lifecyclePolicyArn":"arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/p","resourcesImpactedSummary""#),
+            "the model's member order: {body}");
     }
 
     #[test]

@@ -146,6 +146,114 @@ impl fmt::Display for AccountId {
     }
 }
 
+/// A `resourceArn` matching Image Builder's `ImageBuilderArn` pattern in full.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ImageBuilderArn(String);
+
+impl ImageBuilderArn {
+    /// The model's pattern (`data/imagebuilder/2019-12-02/service-2.json`), anchored at both ends.
+    pub const PATTERN: &'static str = "^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):(?:image-recipe|container-recipe|infrastructure-configuration|distribution-configuration|component|image|image-pipeline|lifecycle-policy|workflow\\/(?:build|test|distribution))/[a-z0-9-_]+(?:/(?:(?:x|[0-9]+)\\.(?:x|[0-9]+)\\.(?:x|[0-9]+))(?:/[0-9]+)?)?$";
+
+    const RESOURCE_TYPES: [&'static str; 11] = [
+        "image-recipe",
+        "container-recipe",
+        "infrastructure-configuration",
+        "distribution-configuration",
+        "component",
+        "image",
+        "image-pipeline",
+        "lifecycle-policy",
+        "workflow/build",
+        "workflow/test",
+        "workflow/distribution",
+    ];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The account field: 12 digits, or `aws` (or `aws-...`) for Amazon-owned resources.
+    pub fn account(&self) -> &str {
+        self.0.split(':').nth(4).unwrap_or_default()
+    }
+
+    /// Whether the ARN names a lifecycle policy (this service keeps nothing else).
+    pub fn is_lifecycle_policy(&self) -> bool {
+        Self::resource_type_of(&self.0) == Some("lifecycle-policy")
+    }
+
+    fn resource_type_of(arn: &str) -> Option<&'static str> {
+        let resource = arn.splitn(6, ':').nth(5)?;
+        Self::RESOURCE_TYPES
+            .into_iter()
+            .filter(|kind| {
+                resource
+                    .strip_prefix(kind)
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
+            .max_by_key(|kind| kind.len())
+    }
+
+    fn matches_pattern(value: &str) -> bool {
+        let parts: Vec<&str> = value.splitn(6, ':').collect();
+        let [arn, partition, service, region, account, resource] = parts[..] else {
+            return false;
+        };
+        let lower_or_dash =
+            |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+        let account_ok = (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+            || account == "aws"
+            || account.strip_prefix("aws-").is_some_and(lower_or_dash);
+        let Some(kind) = Self::resource_type_of(value) else {
+            return false;
+        };
+        let mut rest = resource[kind.len() + 1..].split('/');
+        let name_ok = rest.next().is_some_and(|name| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        });
+        let version_ok = rest.next().is_none_or(|version| {
+            let fields: Vec<&str> = version.split('.').collect();
+            fields.len() == 3
+                && fields
+                    .iter()
+                    .all(|f| *f == "x" || (!f.is_empty() && f.bytes().all(|b| b.is_ascii_digit())))
+        });
+        let build_ok = rest
+            .next()
+            .is_none_or(|build| !build.is_empty() && build.bytes().all(|b| b.is_ascii_digit()));
+        arn == "arn"
+            && partition.starts_with("aws")
+            && service == "imagebuilder"
+            && !region.is_empty()
+            && account_ok
+            && name_ok
+            && version_ok
+            && build_ok
+            && rest.next().is_none()
+    }
+}
+
+impl TryFrom<String> for ImageBuilderArn {
+    type Error = RuleViolation;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        if Self::matches_pattern(&value) {
+            Ok(Self(value))
+        } else {
+            Err(RuleViolation::Pattern(Self::PATTERN))
+        }
+    }
+}
+
+impl fmt::Display for ImageBuilderArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +333,55 @@ mod tests {
             ClientToken::try_from(format!("a{}", "\u{301}".repeat(64))),
             expected
         );
+    }
+
+    #[test]
+    fn an_arn_of_any_image_builder_resource_matches_the_models_pattern() {
+        for good in [
+            "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/keep-5",
+            "arn:aws-cn:imagebuilder:cn-north-1:111122223333:lifecycle-policy/a_b-1",
+            "arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2023-x86/x.x.x",
+            "arn:aws:imagebuilder:us-east-1:aws-marketplace:component/c/1.0.2/3",
+            "arn:aws:imagebuilder:us-east-1:111122223333:workflow/build/w/1.0.0/1",
+            "arn:aws:imagebuilder:us-east-1:111122223333:image-pipeline/p",
+        ] {
+            assert!(ImageBuilderArn::try_from(good.to_owned()).is_ok(), "{good}");
+        }
+        let policy = |arn: &str| ImageBuilderArn::try_from(arn.to_owned()).unwrap();
+        let keep = policy("arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/keep-5");
+        assert!(keep.is_lifecycle_policy());
+        assert_eq!(keep.account(), "111122223333");
+        assert!(
+            !policy("arn:aws:imagebuilder:us-east-1:111122223333:image-pipeline/p")
+                .is_lifecycle_policy()
+        );
+    }
+
+    #[test]
+    fn an_arn_breaking_the_models_pattern_is_refused_with_the_pattern() {
+        for bad in [
+            "",
+            "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/",
+            "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/Keep",
+            "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/keep-5\n",
+            "arn:aws:imagebuilder:us-east-1:11112222333:lifecycle-policy/k",
+            "arn:aws:imagebuilder::111122223333:lifecycle-policy/k",
+            "arn:aws:ec2:us-east-1:111122223333:lifecycle-policy/k",
+            "arn:gcp:imagebuilder:us-east-1:111122223333:lifecycle-policy/k",
+            "arn:aws:imagebuilder:us-east-1:111122223333:policy/k",
+            "arn:aws:imagebuilder:us-east-1:111122223333:workflow/k",
+            "arn:aws:imagebuilder:us-east-1:111122223333:image/i/1.0",
+            "arn:aws:imagebuilder:us-east-1:111122223333:image/i/1.0.0/",
+            "arn:aws:imagebuilder:us-east-1:111122223333:image/i/1.0.0/1/2",
+            "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/k:x",
+            "arn:aws:imagebuilder:us-east-1:AWS:lifecycle-policy/k",
+        ] {
+            assert_eq!(
+                ImageBuilderArn::try_from(bad.to_owned()),
+                Err(RuleViolation::Pattern(ImageBuilderArn::PATTERN)),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

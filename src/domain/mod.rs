@@ -5,11 +5,13 @@ pub mod cancel;
 pub mod execution;
 pub mod get;
 pub mod ids;
+pub mod list;
+pub mod number;
 
 pub use cancel::{CancelPlan, CancelRequest, CorruptExecution, Outcome, Refusal, TokenRecord};
 pub use execution::{Execution, ExecutionStatus, StatusChange, StoredStatus};
 pub use get::GetRequest;
-pub use ids::{AccountId, ClientToken, LifecycleExecutionId, RuleViolation};
+pub use ids::{AccountId, ClientToken, ImageBuilderArn, LifecycleExecutionId, RuleViolation};
 
 /// The most characters of one value (a stored status, a request's member) a log line quotes.
 pub const QUOTED_MAX_CHARS: usize = 256;
@@ -44,15 +46,21 @@ fn cut(text: &str, max_chars: usize) -> (&str, Option<usize>) {
 pub enum Operation {
     CancelLifecycleExecution,
     GetLifecycleExecution,
+    ListLifecycleExecutions,
 }
 
 impl Operation {
-    pub const ALL: [Self; 2] = [Self::CancelLifecycleExecution, Self::GetLifecycleExecution];
+    pub const ALL: [Self; 3] = [
+        Self::CancelLifecycleExecution,
+        Self::GetLifecycleExecution,
+        Self::ListLifecycleExecutions,
+    ];
 
     pub const fn name(self) -> &'static str {
         match self {
             Self::CancelLifecycleExecution => "CancelLifecycleExecution",
             Self::GetLifecycleExecution => "GetLifecycleExecution",
+            Self::ListLifecycleExecutions => "ListLifecycleExecutions",
         }
     }
 }

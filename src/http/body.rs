@@ -1,17 +1,23 @@
-//! The JSON body of a cancel: bytes in, validated members out, or the documented error.
+//! The JSON bodies of the cancel and the list: bytes in, validated members out, or the
+//! documented error.
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::{ClientToken, LifecycleExecutionId, RuleViolation};
+use crate::domain::list::{DEFAULT_MAX_RESULTS, MAX_MAX_RESULTS};
+use crate::domain::{ClientToken, ImageBuilderArn, LifecycleExecutionId, RuleViolation};
 use crate::error::ApiError;
 
 /// Bodies larger than this are refused unread: a valid request is under 200 bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The longest `nextToken` (Image Builder's model); the tokens this service issues are far
+/// shorter.
+pub const MAX_NEXT_TOKEN_CHARS: usize = 65_535;
 
-/// The members as sent; `null` reads as absent, as AWS JSON protocols treat it.
+/// The cancel's members as sent; `null` reads as absent, as AWS JSON protocols treat it.
 #[derive(Deserialize)]
-struct RawMembers {
+struct RawCancel {
     #[serde(rename = "clientToken")]
     client_token: Option<Value>,
     #[serde(rename = "lifecycleExecutionId")]
@@ -27,15 +33,7 @@ pub struct CancelBody {
 
 /// Parses and validates a cancel body (docs/API.md, "CancelLifecycleExecution").
 pub fn parse_cancel_body(body: &[u8]) -> Result<CancelBody, ApiError> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(body_too_large());
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::invalid_request(
-            "The request body is missing: send a JSON object with clientToken and lifecycleExecutionId.",
-        ));
-    }
-    let raw: RawMembers = serde_json::from_slice(body).map_err(|e| body_error(&e, body))?;
+    let raw: RawCancel = parse_object(body, "clientToken and lifecycleExecutionId")?;
     Ok(CancelBody {
         client_token: member("clientToken", raw.client_token, ClientToken::try_from)?,
         lifecycle_execution_id: member(
@@ -44,6 +42,75 @@ pub fn parse_cancel_body(body: &[u8]) -> Result<CancelBody, ApiError> {
             LifecycleExecutionId::try_from,
         )?,
     })
+}
+
+/// The list's members as sent.
+#[derive(Deserialize)]
+struct RawList {
+    #[serde(rename = "resourceArn")]
+    resource_arn: Option<Value>,
+    #[serde(rename = "maxResults")]
+    max_results: Option<Value>,
+    #[serde(rename = "nextToken")]
+    next_token: Option<Value>,
+}
+
+/// The validated members of a list body (the extractor of `http::extract`).
+#[derive(Debug)]
+pub struct ListBody {
+    pub resource_arn: ImageBuilderArn,
+    pub max_results: u8,
+    pub next_token: Option<String>,
+}
+
+/// Parses and validates a list body (docs/API.md, "ListLifecycleExecutions").
+pub fn parse_list_body(body: &[u8]) -> Result<ListBody, ApiError> {
+    let raw: RawList = parse_object(body, "resourceArn")?;
+    let resource_arn = member("resourceArn", raw.resource_arn, ImageBuilderArn::try_from)?;
+    let max_results = match raw.max_results {
+        None => DEFAULT_MAX_RESULTS,
+        Some(value) => value
+            .as_u64()
+            .and_then(|n| u8::try_from(n).ok())
+            .filter(|n| (1..=MAX_MAX_RESULTS).contains(n))
+            .ok_or_else(|| {
+                ApiError::client(format!(
+                    "maxResults must be a JSON integer from 1 to {MAX_MAX_RESULTS}."
+                ))
+            })?,
+    };
+    let next_token = match raw.next_token {
+        None => None,
+        present => Some(member("nextToken", present, |token: String| {
+            let chars = token.chars().take(MAX_NEXT_TOKEN_CHARS + 1).count();
+            if (1..=MAX_NEXT_TOKEN_CHARS).contains(&chars) {
+                Ok(token)
+            } else {
+                Err(RuleViolation::Length {
+                    min_chars: 1,
+                    max_chars: MAX_NEXT_TOKEN_CHARS,
+                })
+            }
+        })?),
+    };
+    Ok(ListBody {
+        resource_arn,
+        max_results,
+        next_token,
+    })
+}
+
+/// A body that is one JSON object, its members read as `T` (each as any JSON value).
+fn parse_object<T: DeserializeOwned>(body: &[u8], members: &str) -> Result<T, ApiError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(body_too_large());
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::invalid_request(format!(
+            "The request body is missing: send a JSON object with {members}."
+        )));
+    }
+    serde_json::from_slice(body).map_err(|e| body_error(&e, body))
 }
 
 pub fn body_too_large() -> ApiError {

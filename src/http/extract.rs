@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use http::request::Parts;
 
-pub use super::body::CancelBody;
+pub use super::body::{CancelBody, ListBody};
 use super::summary::Subject;
 use super::{body, identity, query, AppState};
 use crate::domain::{AccountId, LifecycleExecutionId};
@@ -52,6 +52,21 @@ impl<S: Send + Sync> FromRequest<S> for CancelBody {
             subject.client_token(&cancel.client_token);
         }
         Ok(cancel)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for ListBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
+        let deadline = request.extensions().get::<BodyDeadline>().map(|d| d.0);
+        let subject = Subject::of(request.extensions());
+        let bytes = body::read(request.into_body(), deadline).await?;
+        let list = body::parse_list_body(&bytes)?;
+        if let Some(subject) = subject {
+            subject.resource(&list.resource_arn);
+        }
+        Ok(list)
     }
 }
 

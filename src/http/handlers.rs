@@ -7,9 +7,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
 
-use super::extract::{Caller, CancelBody, ExecutionQuery};
+use super::extract::{Caller, CancelBody, ExecutionQuery, ListBody};
 use super::render::Success;
 use super::AppState;
+use crate::domain::list::{ListRequest, Page};
 use crate::domain::{get, CancelRequest, GetRequest, Operation, Outcome, Refusal};
 use crate::error::ApiError;
 use crate::store::CancelStore;
@@ -69,6 +70,32 @@ pub async fn get_execution<S: CancelStore>(
     }
 }
 
+/// `POST /ListLifecycleExecutions`: the token checked first, then one page of the caller's
+/// executions of the policy (nothing is read for another account's policy).
+pub async fn list_executions<S: CancelStore>(
+    State(app): State<Arc<AppState<S>>>,
+    Caller(account_id): Caller,
+    body: ListBody,
+) -> Result<Success, ApiError> {
+    let request = ListRequest {
+        account_id,
+        resource_arn: body.resource_arn,
+        max_results: body.max_results,
+        next_token: body.next_token,
+    };
+    let query = request
+        .query()
+        .map_err(|refusal| ApiError::from_list_refusal(refusal, request.next_token.as_deref()))?;
+    let page = match query {
+        Some(query) => app.store.list_executions(&query).await?,
+        None => Page::default(),
+    };
+    Ok(Success {
+        body: request.answer(&page),
+        outcome: RequestOutcome::Listed,
+    })
+}
+
 /// A known path with another method.
 pub fn wrong_method(operation: Operation) -> ApiError {
     ApiError::invalid_request(format!(
@@ -81,8 +108,8 @@ pub fn wrong_method(operation: Operation) -> ApiError {
 /// A path that names no operation.
 pub async fn no_such_path() -> ApiError {
     ApiError::invalid_request(
-        "This service has no operation at that path: use PUT /CancelLifecycleExecution \
-         or GET /GetLifecycleExecution.",
+        "This service has no operation at that path: use PUT /CancelLifecycleExecution, \
+         GET /GetLifecycleExecution or POST /ListLifecycleExecutions.",
     )
 }
 

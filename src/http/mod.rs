@@ -32,6 +32,7 @@ use render::X_AMZN_REQUEST_ID;
 
 pub const CANCEL_PATH: &str = "/CancelLifecycleExecution";
 pub const GET_PATH: &str = "/GetLifecycleExecution";
+pub const LIST_PATH: &str = "/ListLifecycleExecutions";
 
 /// The most a request may take inside the service; past it, `ServiceUnavailableException`.
 /// Longer than the store's own deadline (8 s); under Lambda the function's own timeout
@@ -47,6 +48,7 @@ pub const fn path_of(operation: Operation) -> &'static str {
     match operation {
         Operation::CancelLifecycleExecution => CANCEL_PATH,
         Operation::GetLifecycleExecution => GET_PATH,
+        Operation::ListLifecycleExecutions => LIST_PATH,
     }
 }
 
@@ -55,6 +57,7 @@ pub const fn method_of(operation: Operation) -> (MethodFilter, http::Method) {
     match operation {
         Operation::CancelLifecycleExecution => (MethodFilter::PUT, http::Method::PUT),
         Operation::GetLifecycleExecution => (MethodFilter::GET, http::Method::GET),
+        Operation::ListLifecycleExecutions => (MethodFilter::POST, http::Method::POST),
     }
 }
 
@@ -132,6 +135,7 @@ impl<S: CancelStore> App<S> {
             let handler = match operation {
                 Operation::CancelLifecycleExecution => on(method, handlers::cancel::<S>),
                 Operation::GetLifecycleExecution => on(method, handlers::get_execution::<S>),
+                Operation::ListLifecycleExecutions => on(method, handlers::list_executions::<S>),
             };
             let wrong = move || async move { handlers::wrong_method(operation) };
             // A HEAD is another method here, not a GET without a body.

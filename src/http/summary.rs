@@ -13,7 +13,7 @@ use http::StatusCode;
 use super::peer::PeerProbe;
 use super::render::{Report, X_AMZN_REQUEST_ID};
 use super::{body, operation_at, AppState};
-use crate::domain::{AccountId, ClientToken, LifecycleExecutionId};
+use crate::domain::{AccountId, ClientToken, ImageBuilderArn, LifecycleExecutionId};
 use crate::error::ApiError;
 use crate::telemetry::call_count::counting;
 use crate::telemetry::{take_cold_start, token_digest, Invocation, RequestSummary};
@@ -32,6 +32,7 @@ pub struct Subject {
     account_id: OnceLock<AccountId>,
     lifecycle_execution_id: OnceLock<LifecycleExecutionId>,
     client_token_sha256: OnceLock<String>,
+    resource_arn: OnceLock<ImageBuilderArn>,
 }
 
 impl Subject {
@@ -46,6 +47,10 @@ impl Subject {
 
     pub fn execution(&self, id: &LifecycleExecutionId) {
         let _ = self.lifecycle_execution_id.set(id.clone());
+    }
+
+    pub fn resource(&self, arn: &ImageBuilderArn) {
+        let _ = self.resource_arn.set(arn.clone());
     }
 
     /// The token's digest only: the raw token is never logged.
@@ -139,6 +144,7 @@ async fn run_and_log<S: Send + Sync + 'static>(
             .get()
             .map(LifecycleExecutionId::as_str),
         client_token_sha256: subject.client_token_sha256.get().cloned(),
+        resource_arn: subject.resource_arn.get().map(ImageBuilderArn::as_str),
         outcome: report.outcome,
         status: response.status().as_u16(),
         duration: started.elapsed(),

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::{CancelStore, StoreError};
+use crate::domain::list::{ListQuery, Listed, Page, Position};
+use crate::domain::number::DynamoNumber;
 use crate::domain::{
     AccountId, CancelPlan, Execution, ExecutionStatus, LifecycleExecutionId, Outcome, TokenRecord,
 };
@@ -75,6 +77,39 @@ impl CancelStore for EmbeddedStore {
         id: &LifecycleExecutionId,
     ) -> Result<Option<Execution>, StoreError> {
         Ok(self.execution(id.as_str()))
+    }
+
+    /// The same order, pages and positions as the DynamoDB index: an execution is listed when
+    /// it has its owner, its policy and a start time (held here as a float, whose shortest
+    /// decimal is its position).
+    async fn list_executions(&self, query: &ListQuery) -> Result<Page, StoreError> {
+        let tables = self.lock();
+        let mut listed: Vec<Listed> = tables
+            .executions
+            .iter()
+            .filter(|(_, e)| {
+                e.is_owned_by(&query.account_id)
+                    && e.lifecycle_policy_arn.as_deref() == Some(query.policy_arn.as_str())
+            })
+            .filter_map(|(id, e)| {
+                let start_time = DynamoNumber::parse(&e.start_time_epoch_secs?.to_string())?;
+                let position = Position {
+                    start_time,
+                    lifecycle_execution_id: id.clone(),
+                };
+                Some(Listed {
+                    position,
+                    execution: e.clone(),
+                })
+            })
+            .filter(|l| query.after.as_ref().is_none_or(|after| l.position < *after))
+            .collect();
+        listed.sort_by(|a, b| b.position.cmp(&a.position));
+        listed.truncate(query.limit.into());
+        Ok(Page {
+            listed,
+            last_evaluated: None,
+        })
     }
 }
 

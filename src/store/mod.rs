@@ -6,6 +6,7 @@ pub mod embedded;
 
 use std::future::Future;
 
+use crate::domain::list::{ListQuery, Page};
 use crate::domain::{CancelPlan, CorruptExecution, Execution, LifecycleExecutionId, Outcome};
 
 pub use dynamodb::DynamoDbStore;
@@ -51,4 +52,11 @@ pub trait CancelStore: Send + Sync + 'static {
         &self,
         id: &LifecycleExecutionId,
     ) -> impl Future<Output = Result<Option<Execution>, StoreError>> + Send;
+
+    /// One page of the caller's partition of the executions by policy, in the index's order
+    /// (newest `startTime` first, ties by id), after `query.after`, at most `query.limit`.
+    fn list_executions(
+        &self,
+        query: &ListQuery,
+    ) -> impl Future<Output = Result<Page, StoreError>> + Send;
 }

@@ -138,6 +138,7 @@ mod tests {
             account_id: None,
             lifecycle_execution_id: None,
             client_token_sha256: None,
+            resource_arn: None,
             outcome: if status >= 500 {
                 RequestOutcome::Failed(crate::error::ErrorKind::Service)
             } else {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::{bounded, Operation};
+use crate::domain::{bounded, Operation, QUOTED_MAX_CHARS};
 use crate::error::ErrorKind;
 
 /// How a request ended, as the log line and the metrics name it.
@@ -17,6 +17,8 @@ pub enum RequestOutcome {
     Replayed,
     /// A GetLifecycleExecution that found the caller's execution.
     Returned,
+    /// A page of ListLifecycleExecutions (empty or not).
+    Listed,
     /// A documented error.
     Failed(ErrorKind),
 }
@@ -24,9 +26,14 @@ pub enum RequestOutcome {
 impl RequestOutcome {
     /// Every name the log line and the `Outcome` dimension can show.
     pub fn all() -> impl Iterator<Item = Self> {
-        [Self::Cancelled, Self::Replayed, Self::Returned]
-            .into_iter()
-            .chain(ErrorKind::ALL.into_iter().map(Self::Failed))
+        [
+            Self::Cancelled,
+            Self::Replayed,
+            Self::Returned,
+            Self::Listed,
+        ]
+        .into_iter()
+        .chain(ErrorKind::ALL.into_iter().map(Self::Failed))
     }
 
     pub const fn name(self) -> &'static str {
@@ -34,6 +41,7 @@ impl RequestOutcome {
             Self::Cancelled => "Cancelled",
             Self::Replayed => "Replayed",
             Self::Returned => "Returned",
+            Self::Listed => "Listed",
             Self::Failed(kind) => kind.name(),
         }
     }
@@ -49,6 +57,8 @@ pub struct RequestSummary<'a> {
     pub lifecycle_execution_id: Option<&'a str>,
     /// A short, one-way digest of the client token: lets a retry be matched, never shows it.
     pub client_token_sha256: Option<String>,
+    /// ListLifecycleExecutions' `resourceArn`, quoted to at most 256 characters.
+    pub resource_arn: Option<&'a str>,
     pub outcome: RequestOutcome,
     pub status: u16,
     pub duration: Duration,
@@ -108,6 +118,7 @@ impl RequestSummary<'_> {
     /// The one log line of the request: every field, at INFO (WARN for a 5xx).
     pub fn log(&self) {
         let cause = self.cause.map(|cause| bounded(cause, CAUSE_MAX_CHARS));
+        let resource_arn = self.resource_arn.map(|arn| bounded(arn, QUOTED_MAX_CHARS));
         macro_rules! summary_event {
             ($level:expr) => {
                 tracing::event!(
@@ -118,6 +129,7 @@ impl RequestSummary<'_> {
                     account_id = self.account_id,
                     lifecycle_execution_id = self.lifecycle_execution_id,
                     client_token_sha256 = self.client_token_sha256.as_deref(),
+                    resource_arn = resource_arn.as_deref(),
                     outcome = self.outcome.name(),
                     status = self.status,
                     duration_ms = millis(self.duration),

@@ -114,6 +114,7 @@ fn published(operation: Operation, outcome: &str) -> Value {
         account_id: None,
         lifecycle_execution_id: None,
         client_token_sha256: None,
+        resource_arn: None,
         outcome,
         status,
         duration: Duration::from_millis(3),

@@ -101,7 +101,7 @@ async fn wrong_methods_and_unknown_paths_are_invalid_requests() {
         call(&app, plain("PUT", path, &body)).await.assert_error(
             400,
             "InvalidRequestException",
-            "This service has no operation at that path: use PUT /CancelLifecycleExecution or GET /GetLifecycleExecution.",
+            "This service has no operation at that path: use PUT /CancelLifecycleExecution, GET /GetLifecycleExecution or POST /ListLifecycleExecutions.",
         );
     }
     assert_eq!(crate::helpers::embedded_status(app.store(), &id), "PENDING");

@@ -1,6 +1,7 @@
 //! Every integration test, as one test binary (one link step). Tests that need DynamoDB use
 //! moto's server, which `make test` starts (MOTO_ENDPOINT); the rest need nothing.
 
+#[macro_use]
 mod helpers;
 
 mod alarm_metrics;
@@ -12,6 +13,8 @@ mod faults;
 mod host_check;
 mod hostile_input;
 mod http_api;
+mod list_api;
+mod list_contract;
 mod load;
 mod local_limits;
 mod local_server;

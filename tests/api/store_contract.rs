@@ -398,6 +398,7 @@ async fn get_returns_the_stored_execution_whoever_owns_it_and_nothing_for_a_miss
             start_time_epoch_secs: Some(1_700_000_000.0),
             end_time_epoch_secs: Some(1_700_000_600.0),
             cancel_requested_at: None,
+            has_impacted_resources: Some(true),
         })
     );
     assert_eq!(missing, None);
@@ -420,27 +421,6 @@ async fn get_returns_a_damaged_item_as_found<B: Backend>(backend: B) {
         assert_eq!(item.status, status);
         assert_eq!(item.owner, Some(crate::helpers::account(ACCOUNT)));
     }
-}
-
-macro_rules! contract {
-    ($($scenario:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    super::$scenario(crate::helpers::Embedded::start().await).await;
-                }
-            )*
-        }
-        mod dynamodb_on_moto {
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    super::$scenario(crate::helpers::Dynamo::start().await).await;
-                }
-            )*
-        }
-    };
 }
 
 contract!(

@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::Client;
 
-use super::schema::{expected, expected_key, key_of};
+use super::schema::{expected, expected_key, index_problem, key_of};
 use crate::config::TableNames;
 
 /// How long the start waits for DynamoDB's answers: at 128 MB the TLS handshake alone takes
@@ -21,6 +21,9 @@ pub enum TableCheck {
     Wrong(String),
     /// No answer (or none that says anything of the tables) within the bound.
     NoAnswer(String),
+    /// Both tables are as they should be, but the executions table's index is still being
+    /// built: ListLifecycleExecutions answers `ServiceUnavailableException` until it is active.
+    IndexBuilding(String),
 }
 
 /// Describes both tables, bounded by [`STARTUP_CHECK_BOUND`].
@@ -30,10 +33,17 @@ pub async fn check_tables(
     endpoint: &str,
 ) -> Result<(), TableCheck> {
     let checks = async {
-        for (name, setting, key) in expected(tables) {
-            check_table(client, name, setting, key, endpoint).await?;
+        let mut building = None;
+        for (name, setting, key, indexed) in expected(tables) {
+            let index_active = check_table(client, name, setting, key, indexed, endpoint).await?;
+            if !index_active {
+                building = Some(TableCheck::IndexBuilding(format!(
+                    "the index {} of table {name} ({setting}) is still being built",
+                    super::item::INDEX
+                )));
+            }
         }
-        Ok(())
+        building.map_or(Ok(()), Err)
     };
     tokio::time::timeout(STARTUP_CHECK_BOUND, checks)
         .await
@@ -44,18 +54,30 @@ pub async fn check_tables(
         })
 }
 
+/// One table as the schema says (and, for the executions table, its index); `Ok(false)` when
+/// that index is still being built.
 async fn check_table(
     client: &Client,
     name: &str,
     setting: &str,
     key: &str,
+    indexed: bool,
     endpoint: &str,
-) -> Result<(), TableCheck> {
+) -> Result<bool, TableCheck> {
     match client.describe_table().table_name(name).send().await {
         Ok(described) => {
             let found = key_of(described.table());
             if found == expected_key(key) {
-                return Ok(());
+                if !indexed {
+                    return Ok(true);
+                }
+                return index_problem(described.table()).map_err(|problem| {
+                    TableCheck::Wrong(format!(
+                        "table {name} ({setting}) {problem}: run `cancel-lifecycle-execution \
+                         create-tables`, which adds the index (DynamoDB backfills it), or add \
+                         it as docs/OPERATIONS.md says"
+                    ))
+                });
             }
             Err(TableCheck::Wrong(format!(
                 "table {name} ({setting}) is keyed on {}, not {}: point {setting} at a table \

@@ -3,10 +3,14 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, Update};
+use aws_sdk_dynamodb::Client;
 
 use crate::domain::execution::parse_timestamp;
 use crate::domain::execution::LAST_PLAUSIBLE_EPOCH_SECS;
+use crate::domain::list::{ListQuery, Listed, Page, Position};
+use crate::domain::number::DynamoNumber;
 use crate::domain::{AccountId, CancelPlan, Execution, StoredStatus, TokenRecord};
 use crate::store::StoreError;
 
@@ -23,6 +27,7 @@ pub mod attr {
     pub const POLICY_ARN: &str = "lifecyclePolicyArn";
     pub const START_TIME: &str = "startTime";
     pub const END_TIME: &str = "endTime";
+    pub const HAS_IMPACTED_RESOURCES: &str = "hasImpactedResources";
     /// Idempotency table: key.
     pub const IDEMPOTENCY_KEY: &str = "idempotencyKey";
     /// Idempotency table: the execution the token was used for (same name as the key above).
@@ -32,6 +37,20 @@ pub mod attr {
     /// Idempotency table: the TTL attribute.
     pub const EXPIRES_AT: &str = "expiresAt";
 }
+
+/// The executions table's index for ListLifecycleExecutions: partition key `accountId` +
+/// `lifecyclePolicyArn`, sort key `startTime` + `lifecycleExecutionId` (multi-attribute keys).
+pub const INDEX: &str = "byPolicy";
+/// The index's partition key attributes, then its sort key attributes, with their types.
+pub const INDEX_PARTITION_KEY: [&str; 2] = [attr::ACCOUNT_ID, attr::POLICY_ARN];
+pub const INDEX_SORT_KEY: [&str; 2] = [attr::START_TIME, attr::EXECUTION_ID];
+/// What the index projects besides its keys: what GetLifecycleExecution shows.
+pub const INDEX_PROJECTED: [&str; 4] = [
+    attr::STATUS,
+    attr::STATUS_REASON,
+    attr::END_TIME,
+    attr::HAS_IMPACTED_RESOURCES,
+];
 
 pub fn string_value(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -66,6 +85,9 @@ impl From<&Item> for Execution {
             start_time_epoch_secs: time(attr::START_TIME),
             end_time_epoch_secs: time(attr::END_TIME),
             cancel_requested_at: owned(attr::CANCEL_REQUESTED_AT),
+            has_impacted_resources: item
+                .get(attr::HAS_IMPACTED_RESOURCES)
+                .and_then(|v| v.as_bool().ok().copied()),
         }
     }
 }
@@ -82,6 +104,64 @@ impl From<&Item> for TokenRecord {
             response_body: text(item, attr::RESPONSE_BODY).map(str::to_owned),
             expires_at_epoch_secs: item.get(attr::EXPIRES_AT).and_then(expiry),
         }
+    }
+}
+
+/// One page's `Query`: the query's own partition, newest first, from its position.
+pub fn page_query(client: &Client, table: &str, query: &ListQuery) -> QueryFluentBuilder {
+    let start_key = query.after.as_ref().map(|after| {
+        Item::from([
+            (
+                attr::ACCOUNT_ID.to_owned(),
+                string_value(query.account_id.as_str()),
+            ),
+            (
+                attr::POLICY_ARN.to_owned(),
+                string_value(query.policy_arn.as_str()),
+            ),
+            (
+                attr::START_TIME.to_owned(),
+                AttributeValue::N(after.start_time.as_str().to_owned()),
+            ),
+            (
+                attr::EXECUTION_ID.to_owned(),
+                string_value(&after.lifecycle_execution_id),
+            ),
+        ])
+    });
+    client
+        .query()
+        .table_name(table)
+        .index_name(INDEX)
+        .key_condition_expression("#account = :account AND #policy = :policy")
+        .expression_attribute_names("#account", attr::ACCOUNT_ID)
+        .expression_attribute_names("#policy", attr::POLICY_ARN)
+        .expression_attribute_values(":account", string_value(query.account_id.as_str()))
+        .expression_attribute_values(":policy", string_value(query.policy_arn.as_str()))
+        .scan_index_forward(false)
+        .limit(i32::from(query.limit))
+        .set_exclusive_start_key(start_key)
+}
+
+/// A `Query`'s items as listed executions, and where it stopped.
+pub fn page_of(items: &[Item], last_evaluated_key: Option<&Item>) -> Page {
+    let position = |item: &Item| {
+        Some(Position {
+            start_time: DynamoNumber::parse(item.get(attr::START_TIME)?.as_n().ok()?)?,
+            lifecycle_execution_id: text(item, attr::EXECUTION_ID)?.to_owned(),
+        })
+    };
+    Page {
+        listed: items
+            .iter()
+            .filter_map(|item| {
+                Some(Listed {
+                    position: position(item)?,
+                    execution: Execution::from(item),
+                })
+            })
+            .collect(),
+        last_evaluated: last_evaluated_key.and_then(position),
     }
 }
 

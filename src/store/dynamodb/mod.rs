@@ -26,6 +26,7 @@ pub mod internals {
 
 use std::future::Future;
 
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::Client;
 use tracing::instrument;
 
@@ -34,6 +35,7 @@ use self::client::REQUEST_DEADLINE;
 use self::item::{attr, string_value};
 use super::{CancelStore, StoreError};
 use crate::config::TableNames;
+use crate::domain::list::{ListQuery, Page};
 use crate::domain::{CancelPlan, Execution, LifecycleExecutionId, Outcome};
 
 pub struct DynamoDbStore {
@@ -105,6 +107,34 @@ impl CancelStore for DynamoDbStore {
                 .await
                 .map_err(|e| classify::classify(e, &call))?;
             Ok(found.item().map(Execution::from))
+        })
+        .await
+    }
+
+    /// One `Query` of the caller's partition of the index, its start key rebuilt from the
+    /// query's own account and policy: whatever a token held, no other partition is read.
+    #[instrument(skip_all, fields(policy = %query.policy_arn))]
+    async fn list_executions(&self, query: &ListQuery) -> Result<Page, StoreError> {
+        let tables = format!("{} (index {})", self.tables.executions, item::INDEX);
+        let call = Call {
+            operation: "Query",
+            tables: &tables,
+            endpoint: &self.endpoint,
+            redact: None,
+        };
+        within_deadline(async {
+            let found = item::page_query(&self.client, &self.tables.executions, query)
+                .send()
+                .await
+                .map_err(|e| {
+                    // An index still being built (`create-tables` just added it): retry later.
+                    let building = e.message().is_some_and(|m| m.contains("backfilling"));
+                    match classify::classify(e, &call) {
+                        StoreError::Internal(cause) if building => StoreError::Unavailable(cause),
+                        other => other,
+                    }
+                })?;
+            Ok(item::page_of(found.items(), found.last_evaluated_key()))
         })
         .await
     }

@@ -5,14 +5,15 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
-    TimeToLiveSpecification, TimeToLiveStatus,
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TableDescription, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
 use tracing::info;
 
 use super::classify::{classify, Call};
-use super::item::attr;
+use super::item::{attr, INDEX, INDEX_PARTITION_KEY, INDEX_PROJECTED, INDEX_SORT_KEY};
 use crate::config::TableNames;
 use crate::store::StoreError;
 
@@ -22,34 +23,35 @@ pub const TTL_ATTRIBUTE: &str = attr::EXPIRES_AT;
 const ACTIVE_POLL: Duration = Duration::from_millis(500);
 const ACTIVE_POLLS: u32 = 120;
 
-/// Each table with the setting that names it and its partition key (a string).
-pub fn expected(tables: &TableNames) -> [(&str, &'static str, &'static str); 2] {
+/// Each table with the setting that names it, its partition key (a string), and whether it
+/// carries the index.
+pub fn expected(tables: &TableNames) -> [(&str, &'static str, &'static str, bool); 2] {
     [
-        (&tables.executions, "EXECUTIONS_TABLE", attr::EXECUTION_ID),
+        (
+            &tables.executions,
+            "EXECUTIONS_TABLE",
+            attr::EXECUTION_ID,
+            true,
+        ),
         (
             &tables.idempotency,
             "IDEMPOTENCY_TABLE",
             attr::IDEMPOTENCY_KEY,
+            false,
         ),
     ]
 }
 
-/// The key a table description names, each attribute as `name (HASH, S)`: its name, key type
-/// and attribute type, in order. A key of the right name and another type is another key.
-pub fn key_of(table: Option<&aws_sdk_dynamodb::types::TableDescription>) -> Vec<String> {
-    let Some(table) = table else {
-        return Vec::new();
-    };
+/// `key` as named in messages, each attribute as `name (HASH, S)`: its name, key type and
+/// attribute type, in order. A key of the right name and another type is another key.
+fn describe_key(key: &[KeySchemaElement], definitions: &[AttributeDefinition]) -> Vec<String> {
     let type_of = |name: &str| {
-        table
-            .attribute_definitions()
+        definitions
             .iter()
             .find(|d| d.attribute_name() == name)
             .map_or("no type", |d| d.attribute_type().as_str())
     };
-    table
-        .key_schema()
-        .iter()
+    key.iter()
         .map(|k| {
             let name = k.attribute_name();
             format!("{name} ({}, {})", k.key_type().as_str(), type_of(name))
@@ -57,9 +59,116 @@ pub fn key_of(table: Option<&aws_sdk_dynamodb::types::TableDescription>) -> Vec<
         .collect()
 }
 
+/// The key of a described table.
+pub fn key_of(table: Option<&TableDescription>) -> Vec<String> {
+    table.map_or_else(Vec::new, |t| {
+        describe_key(t.key_schema(), t.attribute_definitions())
+    })
+}
+
 /// The schema's key of a table: one string partition key.
 pub fn expected_key(key: &str) -> Vec<String> {
     vec![format!("{key} (HASH, S)")]
+}
+
+/// The index as the schema has it: its key, each attribute with its key type and attribute type.
+fn index_key() -> Vec<(&'static str, KeyType, ScalarAttributeType)> {
+    let partition = INDEX_PARTITION_KEY.map(|name| (name, KeyType::Hash));
+    let sort = INDEX_SORT_KEY.map(|name| (name, KeyType::Range));
+    partition
+        .into_iter()
+        .chain(sort)
+        .map(|(name, kind)| {
+            let scalar = if name == attr::START_TIME {
+                ScalarAttributeType::N
+            } else {
+                ScalarAttributeType::S
+            };
+            (name, kind, scalar)
+        })
+        .collect()
+}
+
+/// The index's key as messages name it.
+pub fn expected_index_key() -> Vec<String> {
+    index_key()
+        .into_iter()
+        .map(|(name, kind, scalar)| format!("{name} ({}, {})", kind.as_str(), scalar.as_str()))
+        .collect()
+}
+
+/// What is wrong with the described executions table's index, if anything: missing, keyed or
+/// projected otherwise (`Err`), or `Ok(false)` while it is still being built.
+pub fn index_problem(table: Option<&TableDescription>) -> Result<bool, String> {
+    let Some(table) = table else {
+        return Err(format!("has no index {INDEX}"));
+    };
+    let Some(index) = table
+        .global_secondary_indexes()
+        .iter()
+        .find(|i| i.index_name() == Some(INDEX))
+    else {
+        return Err(format!("has no index {INDEX}"));
+    };
+    let found = describe_key(index.key_schema(), table.attribute_definitions());
+    if found != expected_index_key() {
+        return Err(format!(
+            "has its index {INDEX} keyed on {}, not {}",
+            found.join(", "),
+            expected_index_key().join(", ")
+        ));
+    }
+    let projection = index.projection();
+    let mut projected: Vec<&str> = projection
+        .map(|p| p.non_key_attributes().iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    projected.sort_unstable();
+    let mut wanted = INDEX_PROJECTED.to_vec();
+    wanted.sort_unstable();
+    let kind = projection.and_then(|p| p.projection_type());
+    let complete = kind == Some(&ProjectionType::All)
+        || (kind == Some(&ProjectionType::Include) && wanted.iter().all(|w| projected.contains(w)));
+    if !complete {
+        return Err(format!(
+            "has its index {INDEX} projecting {}, not {} (INCLUDE)",
+            kind.map_or("nothing", |k| k.as_str()),
+            wanted.join(", ")
+        ));
+    }
+    Ok(index.index_status() == Some(&IndexStatus::Active))
+}
+
+fn index_definition() -> Result<(GlobalSecondaryIndex, Vec<AttributeDefinition>), StoreError> {
+    let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.into());
+    let mut keys = Vec::new();
+    let mut definitions = Vec::new();
+    for (name, kind, scalar) in index_key() {
+        keys.push(
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .map_err(build)?,
+        );
+        definitions.push(
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(scalar)
+                .build()
+                .map_err(build)?,
+        );
+    }
+    let projection = Projection::builder()
+        .projection_type(ProjectionType::Include)
+        .set_non_key_attributes(Some(INDEX_PROJECTED.map(str::to_owned).to_vec()))
+        .build();
+    let index = GlobalSecondaryIndex::builder()
+        .index_name(INDEX)
+        .set_key_schema(Some(keys))
+        .projection(projection)
+        .build()
+        .map_err(build)?;
+    Ok((index, definitions))
 }
 
 /// Creates whichever of the two tables is missing and enables TTL; a no-op when all is there.
@@ -69,9 +178,10 @@ pub async fn create_tables(
     tables: &TableNames,
     endpoint: &str,
 ) -> Result<(), StoreError> {
-    for (name, _, key) in expected(tables) {
-        create_table(client, name, key, endpoint).await?;
+    for (name, _, key, indexed) in expected(tables) {
+        create_table(client, name, key, indexed, endpoint).await?;
     }
+    add_index(client, &tables.executions, endpoint).await?;
     enable_ttl(client, &tables.idempotency, endpoint).await
 }
 
@@ -84,10 +194,13 @@ fn call<'a>(operation: &'static str, table: &'a str, endpoint: &'a str) -> Call<
     }
 }
 
+/// A new table with its key, and the index where it carries one (created with the table,
+/// where adding it later takes DynamoDB a backfill).
 async fn create_table(
     client: &Client,
     name: &str,
     key: &str,
+    indexed: bool,
     endpoint: &str,
 ) -> Result<(), StoreError> {
     let classify = |e| classify(e, &call("CreateTable", name, endpoint));
@@ -115,6 +228,21 @@ async fn create_table(
         }
     }
     let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.into());
+    let mut definitions = vec![AttributeDefinition::builder()
+        .attribute_name(key)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .map_err(build)?];
+    let mut indexes = None;
+    if indexed {
+        let (index, index_definitions) = index_definition()?;
+        definitions.extend(
+            index_definitions
+                .into_iter()
+                .filter(|d| d.attribute_name() != key),
+        );
+        indexes = Some(vec![index]);
+    }
     client
         .create_table()
         .table_name(name)
@@ -126,18 +254,70 @@ async fn create_table(
                 .build()
                 .map_err(build)?,
         )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name(key)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .map_err(build)?,
-        )
+        .set_attribute_definitions(Some(definitions))
+        .set_global_secondary_indexes(indexes)
         .send()
         .await
         .map_err(classify)?;
     info!(table = name, "table created");
     wait_until_active(client, name, endpoint).await
+}
+
+/// Adds the index to the executions table if it lacks it (DynamoDB backfills it from the items
+/// there), then waits until it is active; an index of that name keyed otherwise is an error.
+async fn add_index(client: &Client, name: &str, endpoint: &str) -> Result<(), StoreError> {
+    let describe = || async {
+        client
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .map_err(|e| classify(e, &call("DescribeTable", name, endpoint)))
+    };
+    let described = describe().await?;
+    let has_index = described.table().is_some_and(|t| {
+        t.global_secondary_indexes()
+            .iter()
+            .any(|i| i.index_name() == Some(INDEX))
+    });
+    if !has_index {
+        let (index, definitions) = index_definition()?;
+        let create = CreateGlobalSecondaryIndexAction::builder()
+            .index_name(index.index_name())
+            .set_key_schema(Some(index.key_schema().to_vec()))
+            .set_projection(index.projection().cloned())
+            .build()
+            .map_err(|e| StoreError::Internal(e.into()))?;
+        client
+            .update_table()
+            .table_name(name)
+            .set_attribute_definitions(Some(definitions))
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder().create(create).build(),
+            )
+            .send()
+            .await
+            .map_err(|e| classify(e, &call("UpdateTable", name, endpoint)))?;
+        info!(
+            table = name,
+            index = INDEX,
+            "index added; DynamoDB backfills it"
+        );
+    }
+    for _ in 0..ACTIVE_POLLS {
+        match index_problem(describe().await?.table()) {
+            Ok(true) => return Ok(()),
+            Ok(false) => tokio::time::sleep(ACTIVE_POLL).await,
+            Err(problem) => {
+                return Err(StoreError::internal(format!(
+                    "table {name} {problem}: use another table name, or delete the index"
+                )))
+            }
+        }
+    }
+    Err(StoreError::internal(format!(
+        "index {INDEX} of table {name} did not become ACTIVE in time"
+    )))
 }
 
 async fn wait_until_active(client: &Client, name: &str, endpoint: &str) -> Result<(), StoreError> {

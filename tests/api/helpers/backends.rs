@@ -48,6 +48,15 @@ pub trait Backend {
         start: i64,
         end: i64,
     );
+    /// An execution of `policy_arn` in `status`, started at `start` (a decimal, epoch seconds).
+    async fn put_policy_execution(
+        &self,
+        id: &str,
+        account_id: &str,
+        policy_arn: &str,
+        start: &str,
+        status: &str,
+    );
     async fn execution(&self, id: &str) -> Option<SeenExecution>;
     async fn token_record(&self, key: &str) -> Option<TokenRecord>;
     async fn token_record_count(&self) -> usize;
@@ -149,6 +158,27 @@ impl Backend for Embedded {
             start_time_epoch_secs: Some(start as f64),
             end_time_epoch_secs: Some(end as f64),
             cancel_requested_at: None,
+            has_impacted_resources: Some(true),
+        };
+        self.0.put_execution(id, execution);
+    }
+
+    async fn put_policy_execution(
+        &self,
+        id: &str,
+        account_id: &str,
+        policy_arn: &str,
+        start: &str,
+        status: &str,
+    ) {
+        let execution = Execution {
+            lifecycle_policy_arn: Some(policy_arn.to_owned()),
+            start_time_epoch_secs: Some(start.parse().expect("a decimal start")),
+            status: Some(StoredStatus::from_text(status)),
+            ..Execution::new(
+                account(account_id),
+                cancel_lifecycle_execution::domain::ExecutionStatus::Pending,
+            )
         };
         self.0.put_execution(id, execution);
     }
@@ -327,6 +357,28 @@ impl Backend for Dynamo {
             ("lifecyclePolicyArn".to_owned(), text(policy_arn)),
             ("startTime".to_owned(), AttributeValue::N(start.to_string())),
             ("endTime".to_owned(), AttributeValue::S(end)),
+            (
+                "hasImpactedResources".to_owned(),
+                AttributeValue::Bool(true),
+            ),
+        ]);
+        self.put_item(&self.tables.executions, item).await;
+    }
+
+    async fn put_policy_execution(
+        &self,
+        id: &str,
+        account_id: &str,
+        policy_arn: &str,
+        start: &str,
+        status: &str,
+    ) {
+        let item = HashMap::from([
+            ("lifecycleExecutionId".to_owned(), text(id)),
+            ("accountId".to_owned(), text(account_id)),
+            ("status".to_owned(), text(status)),
+            ("lifecyclePolicyArn".to_owned(), text(policy_arn)),
+            ("startTime".to_owned(), AttributeValue::N(start.to_owned())),
         ]);
         self.put_item(&self.tables.executions, item).await;
     }

@@ -1,6 +1,8 @@
 //! Shared test helpers, split by job: moto, the two store backends, HTTP clients, events, the
 //! fault endpoint and in-process servers.
 
+#[macro_use]
+mod contract;
 pub mod backends;
 pub mod events;
 pub mod fault;
