@@ -253,3 +253,68 @@ async fn get_lifecycle_execution_reads_the_engines_policy_and_timestamps() {
     );
     assert_eq!(execution.end_time().map(|t| t.secs()), Some(1_700_000_600));
 }
+
+#[tokio::test]
+async fn the_rust_sdk_lists_pages_to_the_end_cancels_one_and_sees_it_cancelling() {
+    let (url, dynamo) = service_on_moto().await;
+    let policy = "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/keep-5";
+    let mut seeded = Vec::new();
+    for n in 0..5 {
+        let id = new_id();
+        let start = (1_700_000_000 + 60 * n).to_string();
+        dynamo
+            .put_policy_execution(&id, ACCOUNT, policy, &start, "IN_PROGRESS")
+            .await;
+        seeded.push(id);
+    }
+    seeded.reverse();
+    let client = imagebuilder(&url);
+
+    let listed: Vec<String> = client
+        .list_lifecycle_executions()
+        .resource_arn(policy)
+        .max_results(2)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .expect("every page")
+        .into_iter()
+        .map(|e| e.lifecycle_execution_id().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(listed, seeded);
+
+    client
+        .cancel_lifecycle_execution()
+        .lifecycle_execution_id(&listed[0])
+        .send()
+        .await
+        .expect("cancelled");
+    let seen = client
+        .get_lifecycle_execution()
+        .lifecycle_execution_id(&listed[0])
+        .send()
+        .await
+        .expect("read");
+    let status = seen
+        .lifecycle_execution()
+        .and_then(|e| e.state())
+        .and_then(|s| s.status())
+        .map(|s| s.as_str().to_owned());
+    assert_eq!(status.as_deref(), Some("CANCELLING"));
+
+    let forged = client
+        .list_lifecycle_executions()
+        .resource_arn(policy)
+        .next_token("forged")
+        .send()
+        .await;
+    assert!(
+        matches!(
+            forged.map_err(|e| e.into_service_error()),
+            Err(aws_sdk_imagebuilder::operation::list_lifecycle_executions::ListLifecycleExecutionsError::InvalidPaginationTokenException(_))
+        ),
+        "a forged token is the modeled InvalidPaginationTokenException"
+    );
+}

@@ -101,6 +101,21 @@ class Tables:
         )
         return execution_id
 
+    def put_policy_execution(self, policy_arn, start_time, status="IN_PROGRESS", account=ACCOUNT):
+        """An execution of `policy_arn` as an engine writes it: `startTime` a number."""
+        execution_id = new_id()
+        self.dynamodb.put_item(
+            TableName=self.executions,
+            Item={
+                "lifecycleExecutionId": {"S": execution_id},
+                "accountId": {"S": account},
+                "status": {"S": status},
+                "lifecyclePolicyArn": {"S": policy_arn},
+                "startTime": {"N": str(start_time)},
+            },
+        )
+        return execution_id
+
     def status(self, execution_id):
         item = self.dynamodb.get_item(
             TableName=self.executions, Key={"lifecycleExecutionId": {"S": execution_id}}, ConsistentRead=True

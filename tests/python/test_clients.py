@@ -213,3 +213,72 @@ def test_boto3_parses_an_answer_whose_stored_timestamps_are_no_plausible_instant
     for member, stored in (("startTime", start), ("endTime", end)):
         plausible = 0 <= float(stored) <= 253402300799
         assert (member in shown) == plausible, (member, stored, shown)
+
+
+POLICY = f"arn:aws:imagebuilder:us-east-1:{ACCOUNT}:lifecycle-policy/keep-5"
+
+
+def seeded_policy(tables, count=7):
+    """`count` executions of POLICY (two share a start time), newest first as the service lists them."""
+    starts = [1_700_000_000 + 60 * n for n in range(count)]
+    if count > 3:
+        starts[3] = starts[2]
+    seeded = [(start, tables.put_policy_execution(POLICY, start)) for start in starts]
+    tables.put_policy_execution(POLICY, 1_700_000_999, account="444455556666")
+    return [execution_id for _, execution_id in sorted(seeded, reverse=True)]
+
+
+def test_boto3_pages_through_a_policys_executions_with_its_paginator(service_on_moto, tables):
+    expected = seeded_policy(tables)
+    client = imagebuilder(service_on_moto)
+    paginator = client.get_paginator("list_lifecycle_executions")
+
+    for page_size, pages in ((1, 7), (3, 3), (100, 1), (None, 1)):
+        config = {"PageSize": page_size} if page_size else {}
+        answers = list(paginator.paginate(resourceArn=POLICY, PaginationConfig=config))
+        listed = [e["lifecycleExecutionId"] for answer in answers for e in answer["lifecycleExecutions"]]
+        assert listed == expected, page_size
+        assert len(answers) == pages, page_size
+        assert all(e["lifecyclePolicyArn"] == POLICY for a in answers for e in a["lifecycleExecutions"])
+
+
+def test_boto3_lists_an_execution_cancels_it_and_sees_it_cancelling(service_on_moto, tables):
+    seeded_policy(tables, count=3)
+    client = imagebuilder(service_on_moto)
+
+    first = client.list_lifecycle_executions(resourceArn=POLICY, maxResults=1)["lifecycleExecutions"][0]
+    client.cancel_lifecycle_execution(lifecycleExecutionId=first["lifecycleExecutionId"])
+    seen = client.get_lifecycle_execution(lifecycleExecutionId=first["lifecycleExecutionId"])
+
+    assert first["state"]["status"] == "IN_PROGRESS"
+    assert seen["lifecycleExecution"]["state"]["status"] == "CANCELLING"
+
+
+def test_boto3_sees_each_list_refusal_as_its_modeled_exception(service_on_moto, tables):
+    seeded_policy(tables, count=3)
+    client = imagebuilder(service_on_moto)
+    token = client.list_lifecycle_executions(resourceArn=POLICY, maxResults=1)["nextToken"]
+    theirs = "arn:aws:imagebuilder:us-east-1:444455556666:lifecycle-policy/keep-5"
+
+    assert client.list_lifecycle_executions(resourceArn=theirs)["lifecycleExecutions"] == []
+    cases = [
+        (client.exceptions.InvalidRequestException, {"resourceArn": POLICY.replace("lifecycle-policy", "image-pipeline")}),
+        (client.exceptions.ClientException, {"resourceArn": "arn:aws:imagebuilder:us-east-1:1:lifecycle-policy/k"}),
+        (client.exceptions.InvalidPaginationTokenException, {"resourceArn": POLICY, "nextToken": "forged"}),
+        (client.exceptions.InvalidPaginationTokenException, {"resourceArn": POLICY + "-other", "nextToken": token}),
+        (client.exceptions.InvalidPaginationTokenException, {"resourceArn": theirs, "nextToken": token}),
+    ]
+    for exception, arguments in cases:
+        with pytest.raises(exception) as raised:
+            client.list_lifecycle_executions(**arguments)
+        assert raised.value.response["ResponseMetadata"]["RequestId"], arguments
+
+
+def test_the_aws_cli_pages_through_a_policys_executions_by_itself(service_on_moto, tables):
+    expected = seeded_policy(tables)
+
+    listed = cli(service_on_moto, "list-lifecycle-executions", "--resource-arn", POLICY, "--page-size", "2",
+                 "--query", "lifecycleExecutions[].lifecycleExecutionId", "--output", "json")
+
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == expected
