@@ -91,6 +91,8 @@ enum StartError {
     },
     #[error("Lambda runtime: {0}")]
     Lambda(lambda_runtime::Error),
+    #[error("EMBEDDED_EXECUTIONS_FILE {path}: {problem}")]
+    ExecutionsFile { path: String, problem: String },
 }
 
 /// A fatal error, said once: as a JSON log line where the log is JSON (Lambda), else on stderr.
@@ -133,9 +135,18 @@ async fn run(config: Config) -> Result<(), StartError> {
             if config.mode == RunMode::Lambda {
                 warn!("embedded store under Lambda (STORE=embedded): data lives only as long as this instance");
             }
-            let store = match &config.default_account {
-                Some(account) => EmbeddedStore::with_demo_executions(account),
-                None => {
+            let store = match (&config.embedded_executions_file, &config.default_account) {
+                (Some(path), _) => {
+                    let file_error = |problem: String| StartError::ExecutionsFile {
+                        path: path.display().to_string(),
+                        problem,
+                    };
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|e| file_error(format!("cannot be read: {e}")))?;
+                    EmbeddedStore::from_executions_file(&text).map_err(file_error)?
+                }
+                (None, Some(account)) => EmbeddedStore::with_demo_executions(account),
+                (None, None) => {
                     warn!("embedded store without DEFAULT_ACCOUNT_ID: starting empty");
                     EmbeddedStore::new()
                 }
@@ -240,7 +251,12 @@ fn print_try_command(config: &Config, address: &str) {
     let mut text = format!(
         "CancelLifecycleExecution listening on http://{address} (caller account {account})\n"
     );
-    if config.store == StoreChoice::Embedded {
+    if let Some(path) = &config.embedded_executions_file {
+        text.push_str(&format!(
+            "embedded store (nothing is kept on exit) with the executions of {}\n",
+            path.display()
+        ));
+    } else if config.store == StoreChoice::Embedded {
         let (id, _) = DEMO_EXECUTIONS[0];
         let demo = DEMO_EXECUTIONS.map(|(id, status)| format!("  {id} {}", status.as_str()));
         text.push_str(&format!(

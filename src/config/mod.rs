@@ -53,6 +53,8 @@ pub struct Config {
     pub log: LogSettings,
     /// Whether a DynamoDB start checks both tables first (off only for the cold-start benchmark).
     pub startup_check: bool,
+    /// The embedded store's executions, instead of the demo ones.
+    pub embedded_executions_file: Option<std::path::PathBuf>,
 }
 
 pub const DEFAULT_METRICS_NAMESPACE: &str = "ImageBuilder/CancelLifecycleExecution";
@@ -90,6 +92,12 @@ impl Config {
             RunMode::Local
         };
         let store = store(&settings, mode)?;
+        if settings.embedded_executions_file.is_some() && store != StoreChoice::Embedded {
+            return Err(problem(
+                "EMBEDDED_EXECUTIONS_FILE",
+                "is set with DynamoDB tables, which it cannot fill: unset one of the two",
+            ));
+        }
         let default_account = default_account(&settings, mode, &store)?;
         // Checked whether or not metrics are on: a malformed setting stops the start.
         let dimensions = logs_and_metrics::dimensions(&settings.metrics_dimensions)?;
@@ -116,6 +124,7 @@ impl Config {
             metrics,
             log: logs_and_metrics::log_settings(&settings, mode),
             startup_check: !settings.bench_skip_startup_check,
+            embedded_executions_file: settings.embedded_executions_file.clone(),
         })
     }
 }
@@ -343,6 +352,22 @@ mod tests {
             let config = config(&[("METRICS", "on"), ("METRICS_NAMESPACE", value)]).unwrap();
             assert_eq!(config.metrics.unwrap().namespace, value);
         }
+    }
+
+    #[test]
+    fn an_executions_file_with_dynamodb_tables_is_refused_at_start() {
+        let error = config(&[
+            ("EXECUTIONS_TABLE", "ex"),
+            ("IDEMPOTENCY_TABLE", "tok"),
+            ("EMBEDDED_EXECUTIONS_FILE", "executions.json"),
+        ])
+        .unwrap_err();
+        assert_eq!(named(&error), "EMBEDDED_EXECUTIONS_FILE");
+        let embedded = config(&[("EMBEDDED_EXECUTIONS_FILE", "executions.json")]).unwrap();
+        assert_eq!(
+            embedded.embedded_executions_file.as_deref(),
+            Some(std::path::Path::new("executions.json"))
+        );
     }
 
     #[test]

@@ -71,6 +71,14 @@ pub struct Settings {
         global = true
     )]
     pub idempotency_table: Option<String>,
+    /// Embedded store only: a JSON file of executions that replaces the demo ones (each as
+    /// GetLifecycleExecution shows it, plus accountId).
+    #[arg(
+        long,
+        env = "EMBEDDED_EXECUTIONS_FILE",
+        value_name = "EMBEDDED_EXECUTIONS_FILE"
+    )]
+    pub embedded_executions_file: Option<std::path::PathBuf>,
     /// The account of callers without an identity (12 digits); locally with the embedded
     /// store it defaults to 123456789012; refused under Lambda with DynamoDB.
     #[arg(long, env = "DEFAULT_ACCOUNT_ID", value_name = "DEFAULT_ACCOUNT_ID")]

@@ -3,6 +3,7 @@
 
 pub mod dynamodb;
 pub mod embedded;
+mod embedded_file;
 
 use std::future::Future;
 

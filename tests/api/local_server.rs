@@ -96,6 +96,84 @@ async fn cargo_run_with_nothing_set_serves_the_demo_executions() {
 }
 
 #[tokio::test]
+async fn an_executions_file_replaces_the_demo_executions_and_a_malformed_one_stops_the_start() {
+    let dir = std::env::temp_dir();
+    let good = dir.join(format!("executions-{}.json", new_id()));
+    let id = new_id();
+    let policy = "arn:aws:imagebuilder:us-east-1:123456789012:lifecycle-policy/mine";
+    std::fs::write(
+        &good,
+        serde_json::json!([{
+            "lifecycleExecutionId": id, "accountId": "123456789012", "lifecyclePolicyArn": policy,
+            "state": {"status": "IN_PROGRESS"}, "startTime": 1_764_460_800
+        }])
+        .to_string(),
+    )
+    .unwrap();
+    let running = start_binary(&[("EMBEDDED_EXECUTIONS_FILE", good.to_str().unwrap())]);
+
+    let body = serde_json::json!({ "resourceArn": policy }).to_string();
+    let listed = http_exchange(
+        &running.address,
+        "POST",
+        "/ListLifecycleExecutions",
+        body.as_bytes(),
+    )
+    .await;
+    let (demo, _) = DEMO_EXECUTIONS[0];
+    let cancelled_demo = http_exchange(
+        &running.address,
+        "PUT",
+        PATH,
+        cancel_body("d", demo).as_bytes(),
+    )
+    .await;
+
+    assert_eq!(listed.status, 200, "{listed:?}");
+    assert_eq!(
+        listed.json()["lifecycleExecutions"][0]["lifecycleExecutionId"],
+        id.as_str()
+    );
+    assert_eq!(
+        cancelled_demo.header("x-amzn-ErrorType"),
+        Some("ClientException")
+    );
+    drop(running);
+
+    let bad = dir.join(format!("executions-{}.json", new_id()));
+    std::fs::write(
+        &bad,
+        format!(
+            r#"[{{"lifecycleExecutionId":"{id}","accountId":"123456789012","startTime":"soon"}}]"#
+        ),
+    )
+    .unwrap();
+    for (file, named) in [
+        (bad.to_str().unwrap(), "entry 0"),
+        ("/nonexistent/executions.json", "cannot be read"),
+    ] {
+        let (started, stderr) = run_binary(
+            &[],
+            &[
+                ("EMBEDDED_EXECUTIONS_FILE", file.to_owned()),
+                ("LISTEN_ADDR", "127.0.0.1:0".to_owned()),
+            ],
+        );
+        assert!(!started, "{stderr}");
+        assert!(stderr.contains("EMBEDDED_EXECUTIONS_FILE"), "{stderr}");
+        assert!(stderr.contains(named), "{stderr}");
+    }
+    assert!(run_binary(
+        &[],
+        &[("EMBEDDED_EXECUTIONS_FILE", bad.to_str().unwrap().to_owned())]
+    )
+    .1
+    .contains("startTime must be a number"));
+    let _ = std::fs::remove_file(good);
+    let _ = std::fs::remove_file(bad);
+}
+
+#[tokio::test]
 async fn create_tables_then_serve_on_moto_cancels_a_seeded_execution() {
     let endpoint = crate::helpers::moto_endpoint();
     let tables = unique_tables();
