@@ -62,14 +62,58 @@ FREE_TIER = {
 # to 1 KB is 1 WRU, 2 in a transaction ("consumed even when the transaction is canceled"); a
 # write whose condition fails still consumes its units (WorkingWithItems.html, "Capacity units
 # consumed by conditional writes"). ReturnValuesOnConditionCheckFailure costs no read units.
+# A status change also writes the byPolicy index (GSI.html, "Provisioned throughput
+# considerations": an update of a projected attribute is one write to the index, 1 WRU up to
+# 1 KB, not transactional): +1 WRU on every design's new cancel, and on nothing that writes no
+# status.
+INDEX_WRU = 1
 UNITS = {  # design -> path -> (WRU, RRU)
     "one transaction (this service)": {
-        "new cancel": (4, 0), "replay": (4, 0), "mismatch": (4, 0), "refusal": (4, 0), "get": (0, 1)},
+        "new cancel": (4 + INDEX_WRU, 0), "replay": (4, 0), "mismatch": (4, 0), "refusal": (4, 0),
+        "get": (0, 1)},
     "three calls": {
-        "new cancel": (2, 1), "replay": (0, 1), "mismatch": (0, 1), "refusal": (1, 1), "get": (0, 1)},
+        "new cancel": (2 + INDEX_WRU, 1), "replay": (0, 1), "mismatch": (0, 1), "refusal": (1, 1),
+        "get": (0, 1)},
     "token first": {
-        "new cancel": (2, 0), "replay": (1, 0), "mismatch": (1, 0), "refusal": (3, 0), "get": (0, 1)},
+        "new cancel": (2 + INDEX_WRU, 0), "replay": (1, 0), "mismatch": (1, 0), "refusal": (3, 0),
+        "get": (0, 1)},
 }
+
+# One ListLifecycleExecutions page: an eventually consistent Query of the index reads the
+# projected items (25 shown and one more, to know whether more follow); DynamoDB sums their
+# sizes, rounds the sum up to 4 KB and charges half a read unit per 4 KB (read-write-operations
+# .html, "Read operations"; Query.html, "Capacity unit consumption"). An item's size is its
+# attribute names' UTF-8 bytes plus its values': a string's UTF-8 bytes, a number's significant
+# digits halved plus one byte, a boolean one byte (CapacityUnitCalculations.html).
+LISTED_ITEM = {  # one projected item of the documented size (docs/API.md, "Schema")
+    "lifecycleExecutionId": "lce-00000000-0000-4000-8000-000000000001",
+    "accountId": "123456789012",
+    "lifecyclePolicyArn": "arn:aws:imagebuilder:us-east-1:123456789012:lifecycle-policy/demo-keep-latest-5",
+    "startTime": 1764460800,
+    "status": "IN_PROGRESS",
+    "statusReason": "Cancellation requested by CancelLifecycleExecution.",
+    "endTime": 1764461400,
+    "hasImpactedResources": True,
+}
+
+
+def item_bytes(item):
+    def value_bytes(value):
+        if isinstance(value, bool):
+            return 1
+        if isinstance(value, (int, float)):
+            digits = str(value).replace("-", "").replace(".", "").strip("0")
+            return (len(digits) + 1) // 2 + 1
+        return len(value.encode())
+    return sum(len(name.encode()) + value_bytes(value) for name, value in item.items())
+
+
+def list_page(shown=25):
+    """Bytes of one listed item, bytes a page reads, read units and USD per million pages."""
+    size = item_bytes(LISTED_ITEM)
+    read = size * (shown + 1)
+    units = math.ceil(read / 4096) * 0.5
+    return size, read, units, units * PRICES["dynamodb_rru_per_million"]
 PATHS = ("new cancel", "replay", "mismatch", "refusal", "get")
 MONTH_HOURS = 30 * 24
 MONTH_SECONDS = MONTH_HOURS * 3600
@@ -241,11 +285,22 @@ def monthly(rps, cancel, get, mix, memory, duration_ms, log_bytes, alarm_metrics
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--latency", required=True, type=Path, help="compare_designs --json output")
-    parser.add_argument("--log-bytes", type=float, required=True,
+    parser.add_argument("--list-page", action="store_true",
+                        help="print one ListLifecycleExecutions page's read cost and stop")
+    parser.add_argument("--latency", type=Path, help="compare_designs --json output")
+    parser.add_argument("--log-bytes", type=float,
                         help="function log bytes per request (cold_start_by_memory.py)")
     parser.add_argument("--memory", type=int, default=None, help="MB (default: template.yaml's)")
     args = parser.parse_args()
+    if args.list_page:
+        for shown in (25, 100):
+            size, read, units, usd = list_page(shown)
+            print(f"ListLifecycleExecutions page of {shown} ({shown + 1} read): {size} bytes an "
+                  f"item, {read} bytes read, {units:g} RRU, ${usd:.4f} per million pages "
+                  "(DynamoDB alone)")
+        return
+    if args.latency is None or args.log_bytes is None:
+        parser.error("--latency and --log-bytes are required (or --list-page)")
     memory = args.memory or template_memory()
     cells = json.loads(args.latency.read_text())["cells"]
     mean = {(c["design"], c["path"]): c["mean_ms"] for c in cells}

@@ -479,6 +479,50 @@ async fn a_key_of_the_right_name_and_another_type_stops_the_start_and_create_tab
     }
 }
 
+#[tokio::test]
+async fn an_executions_table_without_the_index_stops_the_start_until_create_tables_adds_it() {
+    use aws_sdk_dynamodb::types::ScalarAttributeType;
+    let tables = unique_tables();
+    crate::helpers::create_table_keyed_on(
+        &tables.executions,
+        "lifecycleExecutionId",
+        ScalarAttributeType::S,
+    )
+    .await;
+    let vars = with_tables(aws_env(&crate::helpers::moto_endpoint()), &tables);
+
+    let (started, stderr) = run_binary(&[], &vars);
+    assert!(!started, "{stderr}");
+    assert!(stderr.contains(&tables.executions), "{stderr}");
+    assert!(stderr.contains("has no index byPolicy"), "{stderr}");
+    assert!(stderr.contains("create-tables"), "{stderr}");
+
+    let (created, stderr) = run_binary(&["create-tables"], &vars);
+    assert!(created, "{stderr}");
+    let described = crate::helpers::admin_client(&crate::helpers::moto_endpoint())
+        .describe_table()
+        .table_name(&tables.executions)
+        .send()
+        .await
+        .unwrap();
+    let index = &described.table().unwrap().global_secondary_indexes()[0];
+    assert_eq!(index.index_name(), Some("byPolicy"));
+    let keys: Vec<_> = index
+        .key_schema()
+        .iter()
+        .map(|k| format!("{} {}", k.attribute_name(), k.key_type().as_str()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "accountId HASH",
+            "lifecyclePolicyArn HASH",
+            "startTime RANGE",
+            "lifecycleExecutionId RANGE"
+        ]
+    );
+}
+
 #[test]
 fn dynamodb_tables_without_a_region_stop_the_start_naming_aws_region() {
     let tables = unique_tables();
