@@ -4,8 +4,10 @@
     # start the bootstrap with AWS_LAMBDA_RUNTIME_API=api.address
     kind, payload = api.invoke({"...": "event"})   # kind is "response" or "error"
 
-It queues one event at a time, hands it to the function's `next` call with the headers Lambda
-sends, and returns what the function posts to `/response` or `/error`.
+It queues events, hands each to a `next` call of the function's (several at once when the
+function polls concurrently, as under Lambda Managed Instances) with the headers Lambda sends
+(each event's own trace id and deadline when given), returns what the function posts to
+`/response` or `/error`, and counts how many invocations were in flight at once.
 """
 import contextlib
 import json
@@ -25,6 +27,8 @@ class RuntimeApi:
         self._events = queue.Queue()
         self._results = {}
         self._done = threading.Condition()
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.init_error = None
         # When the function first asked for an event (time.perf_counter()): its init is over.
         self.first_poll_at = None
@@ -59,17 +63,20 @@ class RuntimeApi:
                     api.first_poll_at = time.perf_counter()
                     if api.on_first_poll is not None:
                         api.on_first_poll()
-                request_id, event = api._events.get()
+                request_id, event, trace_id, deadline_ms = api._events.get()
+                with api._done:
+                    api.in_flight += 1
+                    api.max_in_flight = max(api.max_in_flight, api.in_flight)
                 self._answer(
                     200,
                     json.dumps(event).encode(),
                     [
                         ("Content-Type", "application/json"),
                         ("Lambda-Runtime-Aws-Request-Id", request_id),
-                        ("Lambda-Runtime-Deadline-Ms", "9999999999999"),
+                        ("Lambda-Runtime-Deadline-Ms", str(deadline_ms)),
                         ("Lambda-Runtime-Invoked-Function-Arn",
                          "arn:aws:lambda:us-east-1:123456789012:function:cancel-lifecycle-execution"),
-                        ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000"),
+                        ("Lambda-Runtime-Trace-Id", trace_id),
                     ],
                 )
 
@@ -82,6 +89,7 @@ class RuntimeApi:
                 if len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
                     with api._done:
                         api._results[parts[1]] = (parts[2], body.decode(errors="replace"))
+                        api.in_flight -= 1
                         api._done.notify_all()
                     return self._answer(202)
                 return self._answer(404)
@@ -99,8 +107,18 @@ class RuntimeApi:
 
     def invoke(self, event, timeout=10.0):
         """Queues `event`; returns ("response" | "error", the posted body), or raises TimeoutError."""
-        request_id = str(uuid.uuid4())
-        self._events.put((request_id, event))
+        return self.wait(self.submit(event), timeout)
+
+    def submit(self, event, trace_id="Root=1-00000000-000000000000000000000000",
+               deadline_ms=9999999999999, request_id=None):
+        """Queues `event` with its own trace id and deadline (ms since the epoch); returns its
+        request id, for `wait`."""
+        request_id = request_id or str(uuid.uuid4())
+        self._events.put((request_id, event, trace_id, deadline_ms))
+        return request_id
+
+    def wait(self, request_id, timeout=10.0):
+        """What the function posted for `request_id`, or raises TimeoutError."""
         with self._done:
             if not self._done.wait_for(lambda: request_id in self._results, timeout=timeout):
                 raise TimeoutError(f"no answer to invocation {request_id} within {timeout} s")

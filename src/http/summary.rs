@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -15,9 +15,10 @@ use super::render::{Report, X_AMZN_REQUEST_ID};
 use super::{body, operation_at, AppState};
 use crate::domain::{AccountId, ClientToken, ImageBuilderArn, LifecycleExecutionId};
 use crate::error::ApiError;
-use crate::telemetry::call_count::counting;
+use crate::telemetry::request_scope::{self, RequestScope};
 use crate::telemetry::{take_cold_start, token_digest, Invocation, RequestSummary};
 use lambda_http::RequestExt;
+use tracing::Instrument;
 
 tokio::task_local! {
     /// Set by an entry point around a request it could not read (a Lambda event that cannot
@@ -71,6 +72,14 @@ pub async fn summarize<S: Send + Sync + 'static>(
     let probe = request.extensions().get::<PeerProbe>().cloned();
     // Read here: a task-local does not cross into the spawned work.
     let unreadable = UNREADABLE.try_with(Arc::clone).ok();
+    // Every line the work writes under Lambda carries its invocation's id (telemetry::invocation).
+    let span = match request.extensions().lambda_context_ref() {
+        Some(context) => tracing::info_span!(
+            "invocation",
+            function_request_id = context.request_id.as_str()
+        ),
+        None => tracing::Span::none(),
+    };
     let work = run_and_log(
         Arc::clone(&app),
         request,
@@ -79,7 +88,8 @@ pub async fn summarize<S: Send + Sync + 'static>(
         probe,
         unreadable,
     );
-    match app.in_flight.spawn(work).await {
+
+    match app.in_flight.spawn(work.instrument(span)).await {
         Ok(response) => response,
         Err(failure) => {
             tracing::error!(%failure, "a request's work failed outside any handler");
@@ -119,12 +129,19 @@ async fn run_and_log<S: Send + Sync + 'static>(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    // Under Lambda, the invocation's own ids (a local request has no Lambda context).
-    let invocation = request
-        .extensions()
-        .lambda_context_ref()
-        .map(|context| (context.request_id.clone(), context.xray_trace_id.clone()));
+    // Under Lambda, the invocation's own ids and deadline (a local request has no Lambda
+    // context): each request's, wherever its work runs.
+    let context = request.extensions().lambda_context_ref();
+    let invocation = context.map(|c| (c.request_id.clone(), c.xray_trace_id.clone()));
+    let deadline = context.and_then(|c| deadline_of(c.deadline));
     let cold_start = invocation.as_ref().map(|_| take_cold_start());
+    if cold_start == Some(true) {
+        warn_of_a_short_budget(deadline, started);
+    }
+    let scope = RequestScope::new(
+        invocation.as_ref().and_then(|(_, trace)| trace.clone()),
+        deadline,
+    );
     let subject = Arc::new(Subject::default());
     request.extensions_mut().insert(Arc::clone(&subject));
     let (response, dynamodb_calls) = match unreadable {
@@ -132,7 +149,7 @@ async fn run_and_log<S: Send + Sync + 'static>(
             let refusal = ApiError::invalid_request("The request could not be read.");
             (refusal.with_cause(cause).into_response(), 0)
         }
-        None => counting(next.run(request)).await,
+        None => request_scope::within(scope, next.run(request)).await,
     };
     let (response, report) = reported(response);
     let summary = RequestSummary {
@@ -162,6 +179,35 @@ async fn run_and_log<S: Send + Sync + 'static>(
         metrics.emit(&summary);
     }
     response
+}
+
+/// Lambda's deadline (milliseconds since the epoch) as an instant; none when Lambda gave none
+/// (0), so that a request without one is bounded by the store's own deadline alone.
+fn deadline_of(epoch_ms: u64) -> Option<Instant> {
+    let at = std::time::UNIX_EPOCH.checked_add(Duration::from_millis(epoch_ms))?;
+    let left = at
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    (epoch_ms > 0).then(|| Instant::now() + left)
+}
+
+/// The budget under which a request cannot have its whole DynamoDB time (8 s) and still answer.
+const FULL_BUDGET: Duration = Duration::from_millis(8_500);
+
+/// One WARN, from a process's first invocation, when the function's time is under what a
+/// request may need: a `Timeout` set too low makes some requests answer 503 (cause `deadline`).
+fn warn_of_a_short_budget(deadline: Option<Instant>, started: Instant) {
+    if let Some(budget) = deadline.map(|d| d.saturating_duration_since(started)) {
+        if budget < FULL_BUDGET {
+            tracing::warn!(
+                budget_ms = budget.as_millis() as u64,
+                needed_ms = FULL_BUDGET.as_millis() as u64,
+                "the invocation's time is under what a request may spend on DynamoDB and \
+                 answering: raise the function's Timeout to 10 s (requests near the deadline \
+                 answer ServiceUnavailableException, cause deadline)"
+            );
+        }
+    }
 }
 
 /// The documented error for a status a library layer answered with.

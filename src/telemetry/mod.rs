@@ -1,8 +1,9 @@
 //! What the service tells its operators: logs, one summary line per request, EMF metrics.
 //! Everything here takes values; nothing reads the environment.
 
-pub mod call_count;
+pub mod invocation;
 pub mod metrics;
+pub mod request_scope;
 pub mod summary;
 
 pub use metrics::{Metrics, MetricsSink};
@@ -56,18 +57,24 @@ pub fn init_tracing(settings: &LogSettings, ansi: bool) {
     };
 }
 
-/// The JSON log format of Lambda mode: one object per event, fields at the top level.
+/// The JSON log format of Lambda mode: one object per event, fields at the top level, and
+/// every line written inside an invocation's span carrying its `function_request_id`.
 pub fn json_subscriber<W>(filter: EnvFilter, writer: W) -> impl tracing::Subscriber + Send + Sync
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
-    let json = tracing_subscriber::fmt::layer()
+    let format = tracing_subscriber::fmt::format()
         .json()
         .flatten_event(true)
         .with_current_span(false)
         .with_span_list(false)
-        .with_target(false)
+        .with_target(false);
+    let json = tracing_subscriber::fmt::layer()
+        .json()
+        .event_format(invocation::WithFunctionRequestId(format))
         .with_writer(writer)
         .with_filter(filter.and(sdk_wire_log_cap()));
-    tracing_subscriber::registry().with(json)
+    tracing_subscriber::registry()
+        .with(invocation::RecordFunctionRequestId)
+        .with(json)
 }

@@ -13,7 +13,7 @@ use cancel_lifecycle_execution::domain::Refusal;
 use cancel_lifecycle_execution::http::App;
 use cancel_lifecycle_execution::store::dynamodb::create_tables;
 use cancel_lifecycle_execution::store::{CancelStore, DynamoDbStore};
-use cancel_lifecycle_execution::telemetry::call_count::counting;
+use cancel_lifecycle_execution::telemetry::request_scope;
 
 const PATH: &str = "/CancelLifecycleExecution";
 
@@ -88,7 +88,9 @@ async fn a_new_cancel_a_replay_and_a_mismatch_each_cost_one_dynamodb_call() {
     let cancel = |token: &str, id: &str| {
         let request = request(ACCOUNT, token, id);
         let store = &dynamo.store;
-        counting(async move { store.cancel(&request.plan(NOW, TTL_SECS)).await })
+        request_scope::within(request_scope::RequestScope::default(), async move {
+            store.cancel(&request.plan(NOW, TTL_SECS)).await
+        })
     };
 
     let (new, new_calls) = cancel("counted", &id).await;

@@ -13,6 +13,7 @@ mod faults;
 mod host_check;
 mod hostile_input;
 mod http_api;
+mod invocations;
 mod list_api;
 mod list_contract;
 mod load;

@@ -145,18 +145,23 @@ class FaultyDynamoDb:
 
 
 @pytest.fixture
-def faulty_service(tables, moto_endpoint):
-    """The service in front of scripts/fault_dynamodb.py in front of moto; yields (url, fault)."""
+def fault_dynamodb(moto_endpoint):
+    """scripts/fault_dynamodb.py in front of moto, forwarding until told otherwise."""
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "fault_dynamodb.py"), "--upstream", moto_endpoint],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
-        endpoint = process.stdout.readline().strip().removeprefix("listening on ")
-        env = {**tables.env, "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "DEFAULT_ACCOUNT_ID": ACCOUNT}
-        with running_service(**env) as url:
-            yield url, FaultyDynamoDb(endpoint)
+        yield FaultyDynamoDb(process.stdout.readline().strip().removeprefix("listening on "))
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def faulty_service(tables, fault_dynamodb):
+    """The service in front of scripts/fault_dynamodb.py in front of moto; yields (url, fault)."""
+    env = {**tables.env, "AWS_ENDPOINT_URL_DYNAMODB": fault_dynamodb.endpoint, "DEFAULT_ACCOUNT_ID": ACCOUNT}
+    with running_service(**env) as url:
+        yield url, fault_dynamodb

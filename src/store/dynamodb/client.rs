@@ -7,7 +7,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
 
-use super::count_calls::CountCalls;
+use super::scope_interceptor::FromRequestScope;
 
 /// SDK timeouts: a DynamoDB that never answers costs at most `OPERATION`, not Lambda's timeout.
 pub mod timeouts {
@@ -58,7 +58,7 @@ pub fn client_from(builder: aws_sdk_dynamodb::config::Builder) -> Client {
         builder
             .timeout_config(timeout_config())
             .retry_config(retry_config())
-            .interceptor(CountCalls)
+            .interceptor(FromRequestScope)
             .build(),
     )
 }

@@ -4,9 +4,9 @@
 mod check;
 mod classify;
 mod client;
-mod count_calls;
 mod item;
 mod schema;
+mod scope_interceptor;
 mod transaction;
 
 pub use check::{check_tables, TableCheck};
@@ -25,6 +25,7 @@ pub mod internals {
 }
 
 use std::future::Future;
+use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::Client;
@@ -37,6 +38,7 @@ use super::{CancelStore, StoreError};
 use crate::config::TableNames;
 use crate::domain::list::{ListQuery, Page};
 use crate::domain::{CancelPlan, Execution, LifecycleExecutionId, Outcome};
+use crate::telemetry::request_scope;
 
 pub struct DynamoDbStore {
     client: Client,
@@ -140,15 +142,42 @@ impl CancelStore for DynamoDbStore {
     }
 }
 
-/// Bounds one request's work on DynamoDB, retries included, to [`REQUEST_DEADLINE`].
+/// Kept before an invocation's deadline to render and log the answer.
+const ANSWER_TIME: Duration = Duration::from_millis(500);
+/// The least DynamoDB time worth a call; with less left, none is made.
+const MIN_CALL_TIME: Duration = Duration::from_millis(100);
+
+/// Bounds one request's work on DynamoDB, retries included: at most [`REQUEST_DEADLINE`], and
+/// under Lambda at most the time left before the invocation's deadline less [`ANSWER_TIME`], so
+/// that Lambda never stops a request mid-transaction whatever the function's timeout (a
+/// transaction abandoned at the bound may still commit: the retry with the same token finds it).
 async fn within_deadline<T>(
     work: impl Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
-    tokio::time::timeout(REQUEST_DEADLINE, work)
-        .await
-        .unwrap_or_else(|_| {
-            Err(StoreError::Unavailable(
-                format!("no answer within {REQUEST_DEADLINE:?}").into(),
-            ))
-        })
+    let invocation_left = request_scope::deadline().map(|deadline| {
+        deadline
+            .saturating_duration_since(Instant::now())
+            .saturating_sub(ANSWER_TIME)
+    });
+    let bound = invocation_left.map_or(REQUEST_DEADLINE, |left| left.min(REQUEST_DEADLINE));
+    if bound < MIN_CALL_TIME {
+        return Err(StoreError::Unavailable(
+            format!(
+                "deadline: {} ms of DynamoDB time left before the invocation's deadline (less \
+                 {} ms to answer), under the {} ms a call needs: no call made",
+                bound.as_millis(),
+                ANSWER_TIME.as_millis(),
+                MIN_CALL_TIME.as_millis()
+            )
+            .into(),
+        ));
+    }
+    tokio::time::timeout(bound, work).await.unwrap_or_else(|_| {
+        let cause = if bound < REQUEST_DEADLINE {
+            format!("deadline: no answer within {bound:?}, the invocation's deadline less {ANSWER_TIME:?}")
+        } else {
+            format!("no answer within {REQUEST_DEADLINE:?}")
+        };
+        Err(StoreError::Unavailable(cause.into()))
+    })
 }

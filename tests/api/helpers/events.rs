@@ -93,7 +93,7 @@ pub fn http_v2_event(
 /// The event through the Lambda entry point, and the JSON the function returns to Lambda.
 pub async fn invoke<S: CancelStore>(app: &App<S>, value: &serde_json::Value) -> serde_json::Value {
     let payload: LambdaRequest = serde_json::from_value(value.clone()).expect("test events parse");
-    invoke_payload(app, payload).await
+    invoke_payload(app, payload, Context::default()).await
 }
 
 /// The event through the Lambda entry point, read back as API Gateway reads the function's
@@ -103,13 +103,27 @@ pub async fn call_event<S: CancelStore>(app: &App<S>, value: &serde_json::Value)
     try_call_event(app, value).await.expect("test events parse")
 }
 
+/// [`call_event`] as the invocation `context` (its deadline, its trace id).
+pub async fn call_event_as<S: CancelStore>(
+    app: &App<S>,
+    value: &serde_json::Value,
+    context: Context,
+) -> Received {
+    let payload: LambdaRequest = serde_json::from_value(value.clone()).expect("test events parse");
+    received(&invoke_payload(app, payload, context).await).expect("an HTTP answer")
+}
+
 /// [`call_event`], if the runtime can read the value as an HTTP event at all.
 pub async fn try_call_event<S: CancelStore>(
     app: &App<S>,
     value: &serde_json::Value,
 ) -> Option<Received> {
     let payload: LambdaRequest = serde_json::from_value(value.clone()).ok()?;
-    let answer = invoke_payload(app, payload).await;
+    received(&invoke_payload(app, payload, Context::default()).await)
+}
+
+/// What API Gateway reads of the function's answer.
+fn received(answer: &serde_json::Value) -> Option<Received> {
     let mut headers = http::HeaderMap::new();
     let multi = answer["multiValueHeaders"]
         .as_object()
@@ -141,8 +155,12 @@ pub async fn try_call_event<S: CancelStore>(
     })
 }
 
-async fn invoke_payload<S: CancelStore>(app: &App<S>, payload: LambdaRequest) -> serde_json::Value {
-    let event = LambdaEvent::new(payload, Context::default());
+async fn invoke_payload<S: CancelStore>(
+    app: &App<S>,
+    payload: LambdaRequest,
+    context: Context,
+) -> serde_json::Value {
+    let event = LambdaEvent::new(payload, context);
     let response = match lambda::service(app.router()).oneshot(event).await {
         Ok(response) => response,
         Err(never) => match never {},
