@@ -7,7 +7,7 @@ SAM_VENV ?= .venv-sam
 CHECKOV_VENV ?= .venv-checkov
 
 .PHONY: test system venv tool-venvs lint template lambda-check arm64-check sam-local-check suites run clean \
-	bench bench-handler bench-model bench-cold-start bench-cost lambda-build
+	bench bench-handler bench-model bench-cold-start bench-cost bench-concurrency lambda-build
 
 test: system venv lint template lambda-check arm64-check sam-local-check
 	scripts/with-moto.sh $(MAKE) --no-print-directory suites
@@ -84,7 +84,7 @@ LAMBDA_BOOTSTRAP := target/lambda/cancel-lifecycle-execution/bootstrap
 SAMPLES ?= 10000
 MODEL_PROFILE ?= upper
 
-bench: bench-handler bench-model bench-cold-start bench-cost
+bench: bench-handler bench-model bench-cold-start bench-cost bench-concurrency
 
 bench-handler:
 	cargo bench --bench handler
@@ -103,6 +103,12 @@ bench-cold-start: venv lambda-build
 	mkdir -p $(BENCH_DIR)
 	scripts/with-moto.sh sh -c '$(VENV)/bin/python bench/scripts/cold_start_by_memory.py \
 	  --bootstrap $(LAMBDA_BOOTSTRAP) --moto "$$MOTO_ENDPOINT" --runs 20' | tee $(BENCH_DIR)/cold-start.txt
+
+# One process at AWS_LAMBDA_MAX_CONCURRENCY 1, 8 and 64 on the latency model (a few minutes).
+bench-concurrency: venv lambda-build
+	mkdir -p $(BENCH_DIR)
+	scripts/with-moto.sh sh -c '$(VENV)/bin/python bench/scripts/concurrency.py \
+	  --bootstrap $(LAMBDA_BOOTSTRAP) --moto "$$MOTO_ENDPOINT"' | tee $(BENCH_DIR)/concurrency.txt
 
 bench-cost:
 	$(PYTHON) bench/scripts/cost_model.py --latency $(BENCH_DIR)/model-upper.json \
