@@ -107,7 +107,7 @@ async fn create_tables(config: &Config) -> Result<(), StartError> {
     let StoreChoice::DynamoDb(tables) = &config.store else {
         return Err(StartError::CreateTablesWithoutTables);
     };
-    let (client, endpoint) = dynamodb_client().await?;
+    let (client, endpoint) = dynamodb_client(config).await?;
     create_both_tables(&client, tables, &endpoint)
         .await
         .map_err(StartError::CreateTables)?;
@@ -123,7 +123,7 @@ async fn create_tables(config: &Config) -> Result<(), StartError> {
 async fn run(config: Config) -> Result<(), StartError> {
     match &config.store {
         StoreChoice::DynamoDb(tables) => {
-            let (client, endpoint) = dynamodb_client().await?;
+            let (client, endpoint) = dynamodb_client(&config).await?;
             info!(executions = %tables.executions, idempotency = %tables.idempotency, %endpoint, "DynamoDB store");
             if config.startup_check {
                 startup_check(&client, tables, &endpoint, config.mode).await?;
@@ -157,13 +157,15 @@ async fn run(config: Config) -> Result<(), StartError> {
 }
 
 /// The SDK client and the endpoint it sends to; DynamoDB without a region cannot start.
-async fn dynamodb_client() -> Result<(aws_sdk_dynamodb::Client, String), StartError> {
+async fn dynamodb_client(
+    config: &Config,
+) -> Result<(aws_sdk_dynamodb::Client, String), StartError> {
     let sdk_config = load_sdk_config().await;
     let region = sdk_config.region().ok_or(StartError::NoRegion)?;
     // The SDK reads the service's own variable before the shared one; so does the log.
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
-        .ok()
-        .filter(|url| !url.trim().is_empty())
+    let endpoint = config
+        .dynamodb_endpoint
+        .clone()
         .or_else(|| sdk_config.endpoint_url().map(str::to_owned))
         .unwrap_or_else(|| format!("{REGIONAL_ENDPOINT} of {region}"));
     Ok((client(&sdk_config), endpoint))

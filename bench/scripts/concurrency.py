@@ -53,7 +53,8 @@ def main():
     parser.add_argument("--levels", default="1,8,64")
     args = parser.parse_args()
     model = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "fault_dynamodb.py"), "--upstream", args.moto,
-                              "--latency-model", "upper", "--seed", "7"], stdout=subprocess.PIPE, text=True)
+                              "--latency-model", "upper", "--seed", "7"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
     try:
         endpoint = model.stdout.readline().strip().removeprefix("listening on ")
         suffix = uuid.uuid4().hex[:8]
@@ -63,8 +64,8 @@ def main():
         dynamodb = boto3.client("dynamodb", endpoint_url=args.moto, region_name="us-east-1",
                                 aws_access_key_id="test", aws_secret_access_key="test")
         event = json.loads((ROOT / "events" / "01-rest-api-cancel.json").read_text())
-        print("| AWS_LAMBDA_MAX_CONCURRENCY | requests | requests per second | CPU ms per request | peak memory (MiB) |")
-        print("| --- | --- | --- | --- | --- |")
+        print("| AWS_LAMBDA_MAX_CONCURRENCY | requests | answered 200 | requests per second | CPU ms per request | peak memory (MiB) |")
+        print("| --- | --- | --- | --- | --- | --- |")
         for level in [int(x) for x in args.levels.split(",")]:
             ids = []
             for _ in range(args.requests):
@@ -84,12 +85,13 @@ def main():
                     one = json.loads(json.dumps(event))
                     one["body"] = json.dumps({"clientToken": execution_id[4:40], "lifecycleExecutionId": execution_id})
                     submitted.append(api.submit(one))
+                ok = 0
                 for request_id in submitted:
                     kind, payload = api.wait(request_id, timeout=600)
-                    assert kind == "response" and json.loads(payload)["statusCode"] == 200, payload
+                    ok += kind == "response" and json.loads(payload)["statusCode"] == 200
                 elapsed = time.perf_counter() - started
                 cpu = cpu_seconds(process.pid) - cpu_before
-                print(f"| {level} | {args.requests} | {args.requests / elapsed:.1f} | "
+                print(f"| {level} | {args.requests} | {ok} | {args.requests / elapsed:.1f} | "
                       f"{1000 * cpu / args.requests:.2f} | {peak_kib(process.pid) / 1024:.1f} |", flush=True)
     finally:
         model.kill()

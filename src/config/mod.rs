@@ -55,6 +55,8 @@ pub struct Config {
     pub startup_check: bool,
     /// The embedded store's executions, instead of the demo ones.
     pub embedded_executions_file: Option<std::path::PathBuf>,
+    /// `AWS_ENDPOINT_URL_DYNAMODB`, to name the endpoint in the log.
+    pub dynamodb_endpoint: Option<String>,
 }
 
 pub const DEFAULT_METRICS_NAMESPACE: &str = "ImageBuilder/CancelLifecycleExecution";
@@ -125,6 +127,7 @@ impl Config {
             log: logs_and_metrics::log_settings(&settings, mode),
             startup_check: !settings.bench_skip_startup_check,
             embedded_executions_file: settings.embedded_executions_file.clone(),
+            dynamodb_endpoint: settings.aws_endpoint_url_dynamodb.clone(),
         })
     }
 }

@@ -169,6 +169,10 @@ pub struct Settings {
         value_name = "AWS_LAMBDA_FUNCTION_VERSION"
     )]
     pub aws_lambda_function_version: Option<String>,
+    /// The AWS SDK's own DynamoDB endpoint variable, read here only to name the endpoint in the
+    /// log (the SDK reads it itself).
+    #[arg(long, env = "AWS_ENDPOINT_URL_DYNAMODB", hide = true)]
+    pub aws_endpoint_url_dynamodb: Option<String>,
     /// For the cold-start benchmark only: start without the start-up check of the tables.
     #[arg(long, env = "BENCH_SKIP_STARTUP_CHECK", hide = true,
           value_parser = clap::builder::BoolishValueParser::new())]

@@ -6,6 +6,7 @@ DynamoDB is held a second a call (scripts/fault_dynamodb.py, "slow"), so invocat
 import json
 import os
 import sys
+import time
 import uuid
 
 import pytest
@@ -96,3 +97,35 @@ def test_without_a_max_concurrency_invocations_run_one_at_a_time(tables, fault_d
 
     assert most == 1
     assert_each_answer_and_line_is_its_own(answered, lines)
+
+
+def test_the_invocations_deadline_bounds_dynamodb_time_on_the_shipped_bootstrap(tables, fault_dynamodb, tmp_path):
+    if not BOOTSTRAP.exists():
+        pytest.fail(f"{BOOTSTRAP} is missing: run `make lambda-check` (cargo lambda build --release)")
+    env = {**tables.env, "AWS_ENDPOINT_URL_DYNAMODB": fault_dynamodb.endpoint, "METRICS": "off",
+           "AWS_LAMBDA_LOG_LEVEL": "INFO"}
+    past, near = tables.put_execution("IN_PROGRESS"), tables.put_execution("IN_PROGRESS")
+    log = tmp_path / "stdout.log"
+    fault_dynamodb.set("slow")  # every DynamoDB call answers after 1 s
+    with log.open("wb") as out, running_bootstrap(BOOTSTRAP, env, stdout=out) as (api, _):
+        now_ms = int(time.time() * 1000)
+        late = api.wait(api.submit(cancel_event(past, "late"), deadline_ms=now_ms - 5_000), timeout=30)
+        started = time.time()
+        due = api.submit(cancel_event(near, "near"), deadline_ms=int(started * 1000) + 1_200)
+        bounded = api.wait(due, timeout=30)
+        answered_after = time.time() - started
+        time.sleep(1.5)  # the abandoned transaction still reaches DynamoDB
+        fault_dynamodb.set("none")
+        retry = api.wait(api.submit(cancel_event(near, "near")), timeout=30)
+
+    for kind, payload in (late, bounded):
+        answer = json.loads(payload)
+        assert kind == "response" and answer["statusCode"] == 503, payload
+    assert answered_after < 1.2, f"answered {answered_after:.3f} s after, past the deadline"
+    assert json.loads(json.loads(retry[1])["body"]) == {"lifecycleExecutionId": near}
+    assert tables.status(near) == "CANCELLING" and tables.status(past) == "IN_PROGRESS"
+    summaries = [line for line in json_lines(log) if line.get("message") == "request"]
+    assert [s["dynamodb_calls"] for s in summaries[:1]] == [0], summaries
+    assert all("deadline" in s["cause"] for s in summaries[:2]), summaries
+    # The first invocation's whole budget was under 8.5 s: one WARN says so.
+    assert sum(1 for line in json_lines(log) if "Timeout" in line.get("message", "")) == 1
