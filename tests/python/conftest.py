@@ -89,7 +89,8 @@ class Tables:
             aws_secret_access_key="test",
         )
 
-    def put_execution(self, status, account=ACCOUNT):
+    def put_execution(self, status, account=ACCOUNT, **attributes):
+        """An execution of `account` in `status`, with any other attributes as DynamoDB values."""
         execution_id = new_id()
         self.dynamodb.put_item(
             TableName=self.executions,
@@ -97,24 +98,16 @@ class Tables:
                 "lifecycleExecutionId": {"S": execution_id},
                 "accountId": {"S": account},
                 "status": {"S": status},
+                **attributes,
             },
         )
         return execution_id
 
     def put_policy_execution(self, policy_arn, start_time, status="IN_PROGRESS", account=ACCOUNT):
         """An execution of `policy_arn` as an engine writes it: `startTime` a number."""
-        execution_id = new_id()
-        self.dynamodb.put_item(
-            TableName=self.executions,
-            Item={
-                "lifecycleExecutionId": {"S": execution_id},
-                "accountId": {"S": account},
-                "status": {"S": status},
-                "lifecyclePolicyArn": {"S": policy_arn},
-                "startTime": {"N": str(start_time)},
-            },
+        return self.put_execution(
+            status, account, lifecyclePolicyArn={"S": policy_arn}, startTime={"N": str(start_time)}
         )
-        return execution_id
 
     def status(self, execution_id):
         item = self.dynamodb.get_item(
