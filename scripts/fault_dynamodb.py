@@ -6,7 +6,7 @@ fail; then it answers the way a throttled, failing or silent DynamoDB does. Stan
 only, so any python3 runs it.
 
     fault_dynamodb.py --upstream http://127.0.0.1:5000 [--port 0]
-        [--latency-model upper|lower [--seed N]] [--tls-cert CERT --tls-key KEY]
+        [--latency-model upper|lower [--seed N]] [--commit-writes] [--tls-cert CERT --tls-key KEY]
 
 prints "listening on http(s)://127.0.0.1:PORT" once ready. With --latency-model, every forwarded
 DynamoDB call is held until a latency drawn for its operation (scripts/latency_model.py) has
@@ -60,8 +60,11 @@ SLOW_SECONDS = 1.0
 
 
 class State:
-    def __init__(self, upstream, model=None):
+    def __init__(self, upstream, model=None, commit_writes=False):
         self.upstream = urllib.parse.urlsplit(upstream)
+        # Answer every TransactWriteItems as committed without asking upstream (a DynamoDB
+        # that answers in parallel, for what one process of the service sustains).
+        self.commit_writes = commit_writes
         self.mode = PASS
         self.counts = {}
         self.model = model
@@ -176,9 +179,13 @@ def handler_for(state):
 
         def _forward(self, body, arrived=None):
             headers = {n: v for n, v in self.headers.items() if n.lower() not in ("host", "content-length", "connection")}
-            status, payload, answer_headers = self._exchange(self.command, self.path, body, headers)
             target = self.headers.get("X-Amz-Target", "")
             operation = target.rpartition(".")[2] or None
+            if state.commit_writes and operation == "TransactWriteItems":
+                status, payload = 200, b"{}"
+                answer_headers = [("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-RequestId", "COMMITTED")]
+            else:
+                status, payload, answer_headers = self._exchange(self.command, self.path, body, headers)
             if arrived is not None:
                 state.hold(operation, arrived, status, payload)
             keep = [(n, v) for n, v in answer_headers if n.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date")]
@@ -208,11 +215,13 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency-model", choices=PROFILES, help="hold each call to a latency of this profile")
     parser.add_argument("--seed", type=int, help="seed of the latency draws")
+    parser.add_argument("--commit-writes", action="store_true",
+                        help="answer every TransactWriteItems as committed, without upstream (benchmarks only)")
     parser.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
     parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
     args = parser.parse_args()
     model = Model(args.latency_model, args.seed) if args.latency_model else None
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), handler_for(State(args.upstream, model)))
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), handler_for(State(args.upstream, model, args.commit_writes)))
     server.daemon_threads = True
     scheme = "http"
     if args.tls_cert:
