@@ -67,16 +67,43 @@ async fn recording_dynamodb() -> (String, Arc<Mutex<HashMap<String, Option<Strin
     (endpoint, seen)
 }
 
+/// Sets a trace header on every request before the service's own interceptor runs, as the
+/// SDK's recursion detection does from a process environment left over from another
+/// invocation.
+#[derive(Debug)]
+struct StaleTrace;
+
+const STALE: &str = "Root=1-00000000-stale0000000000000000000";
+
+impl aws_sdk_dynamodb::config::Intercept for StaleTrace {
+    fn name(&self) -> &'static str {
+        "StaleTrace"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextMut<
+            '_,
+        >,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        context
+            .request_mut()
+            .headers_mut()
+            .insert("x-amzn-trace-id", STALE);
+        Ok(())
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn each_dynamodb_call_carries_its_own_invocations_trace_header_or_none() {
-    // A value left over from another invocation, as the process environment may hold one.
-    std::env::set_var(
-        "_X_AMZN_TRACE_ID",
-        "Root=1-00000000-stale0000000000000000000",
-    );
     let (endpoint, seen) = recording_dynamodb().await;
+    let client = cancel_lifecycle_execution::store::dynamodb::internals::client_from(
+        crate::helpers::test_config(&endpoint).interceptor(StaleTrace),
+    );
     let store = Arc::new(DynamoDbStore::new(
-        client_for(&endpoint),
+        client,
         TableNames {
             executions: "executions".into(),
             idempotency: "tokens".into(),
@@ -102,7 +129,6 @@ async fn each_dynamodb_call_carries_its_own_invocations_trace_header_or_none() {
     }
     let outside = LifecycleExecutionId::try_from(new_id()).unwrap();
     store.get_execution(&outside).await.unwrap();
-    std::env::remove_var("_X_AMZN_TRACE_ID");
 
     let seen = seen.lock().unwrap().clone();
     for (id, trace) in &expected {

@@ -43,7 +43,7 @@ pub fn admin_client(endpoint: &str) -> Client {
     )
 }
 
-fn test_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
+pub fn test_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
     aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
