@@ -212,3 +212,51 @@ async fn a_missing_table_is_a_service_error_for_the_cancel_and_for_the_read_alik
     assert!(matches!(cancel, Err(StoreError::Internal(_))), "{cancel:?}");
     assert!(matches!(read, Err(StoreError::Internal(_))), "{read:?}");
 }
+
+/// ListLifecycleExecutions while DynamoDB still builds the index (`create-tables` just added it):
+/// DynamoDB refuses the Query with a ValidationException; the answer is 503, to retry later, and
+/// the cause names the index. A missing index is a 500 whose cause says so.
+#[tokio::test]
+async fn a_list_while_the_index_is_built_is_unavailable_and_a_missing_index_is_a_service_error() {
+    use aws_sdk_dynamodb::operation::query::QueryError;
+    use cancel_lifecycle_execution::domain::list::ListRequest;
+    let refused = |message: &'static str| {
+        mock!(Client::query).then_error(move || {
+            QueryError::generic(
+                aws_sdk_dynamodb::error::ErrorMetadata::builder()
+                    .code("ValidationException")
+                    .message(message)
+                    .build(),
+            )
+        })
+    };
+    let building = refused("Cannot read from backfilling global secondary index: byPolicy");
+    let missing = refused("The table does not have the specified index: byPolicy");
+    let store = DynamoDbStore::new(client(&[&building, &missing]), tables());
+    let request = ListRequest {
+        account_id: account(ACCOUNT),
+        resource_arn: cancel_lifecycle_execution::domain::ImageBuilderArn::try_from(
+            "arn:aws:imagebuilder:us-east-1:111122223333:lifecycle-policy/keep-5".to_owned(),
+        )
+        .unwrap(),
+        max_results: 25,
+        next_token: None,
+    };
+    let query = request.query().unwrap().expect("the caller's own policy");
+
+    let while_built = store.list_executions(&query).await;
+    let without = store.list_executions(&query).await;
+
+    match while_built {
+        Err(StoreError::Unavailable(cause)) => {
+            assert!(cause.to_string().contains("index byPolicy"), "{cause}")
+        }
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+    match without {
+        Err(StoreError::Internal(cause)) => {
+            assert!(cause.to_string().contains("byPolicy"), "{cause}")
+        }
+        other => panic!("expected a service error, got {other:?}"),
+    }
+}
