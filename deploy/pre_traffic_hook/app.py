@@ -8,6 +8,7 @@ nothing, so none of them changes data:
 - GetLifecycleExecution of an id that does not exist      -> 400 ClientException
 - CancelLifecycleExecution with a body that is not JSON   -> 400 InvalidRequestException
 - CancelLifecycleExecution of an id that does not exist   -> 400 ClientException
+- ListLifecycleExecutions with a token it never issued    -> 400 InvalidPaginationTokenException
 """
 import json
 import os
@@ -54,6 +55,11 @@ CHECKS = [
      rest_event("PUT", "/CancelLifecycleExecution",
                 body=json.dumps({"clientToken": "pre-traffic-check", "lifecycleExecutionId": MISSING_ID})),
      400, "ClientException"),
+    ("a list with a token the service never issued",
+     rest_event("POST", "/ListLifecycleExecutions",
+                body=json.dumps({"resourceArn": f"arn:aws:imagebuilder:us-east-1:{PROBE_ACCOUNT}:lifecycle-policy/pre-traffic",
+                                 "nextToken": "pre-traffic-check"})),
+     400, "InvalidPaginationTokenException"),
 ]
 
 
