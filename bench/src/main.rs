@@ -101,7 +101,7 @@ impl Target {
 }
 
 /// One request of a phase and what it must answer.
-struct Call {
+struct PhaseRequest {
     method: Method,
     uri: String,
     body: Option<String>,
@@ -113,8 +113,13 @@ fn id(n: usize) -> String {
     format!("lce-00000000-0000-4000-8000-{n:012x}")
 }
 
-fn cancel(token: &str, n: usize, status: StatusCode, error_type: Option<&'static str>) -> Call {
-    Call {
+fn cancel(
+    token: &str,
+    n: usize,
+    status: StatusCode,
+    error_type: Option<&'static str>,
+) -> PhaseRequest {
+    PhaseRequest {
         method: Method::PUT,
         uri: "/CancelLifecycleExecution".into(),
         body: Some(json!({"clientToken": token, "lifecycleExecutionId": id(n)}).to_string()),
@@ -123,7 +128,7 @@ fn cancel(token: &str, n: usize, status: StatusCode, error_type: Option<&'static
     }
 }
 
-fn phase(path: &str, batch: usize) -> Vec<Call> {
+fn phase(path: &str, batch: usize) -> Vec<PhaseRequest> {
     let bad = StatusCode::BAD_REQUEST;
     (0..batch)
         .map(|i| match path {
@@ -140,7 +145,7 @@ fn phase(path: &str, batch: usize) -> Vec<Call> {
                 bad,
                 Some("ResourceInUseException"),
             ),
-            _ => Call {
+            _ => PhaseRequest {
                 method: Method::GET,
                 uri: format!("/GetLifecycleExecution?lifecycleExecutionId={}", id(i)),
                 body: None,
@@ -168,7 +173,7 @@ fn epoch_secs() -> f64 {
 /// many were answered 503 (DynamoDB slower than the SDK timeouts allow).
 async fn run_phase(
     target: &Target,
-    calls: Vec<Call>,
+    calls: Vec<PhaseRequest>,
     concurrency: usize,
 ) -> (Vec<Sample>, Vec<String>, usize) {
     let calls = Arc::new(calls);
