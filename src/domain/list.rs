@@ -118,10 +118,10 @@ impl ListRequest {
         }))
     }
 
-    /// The answer to what [`ListRequest::query`] read (an empty page when it read nothing):
+    /// The body answering what [`ListRequest::query`] read (an empty page when it read nothing):
     /// each execution as GetLifecycleExecution shows it, and a `nextToken` when more may
     /// follow. A page that would pass [`MAX_ANSWER_BYTES`] stops early, with a token.
-    pub fn answer(&self, page: &Page) -> String {
+    pub fn view(&self, page: &Page) -> String {
         let mut body = String::from(r#"{"lifecycleExecutions":["#);
         let mut shown: Option<&Position> = None;
         let mut cut_short = page.listed.len() > usize::from(self.max_results);
@@ -279,7 +279,7 @@ mod tests {
             3,
             "one more than a page shows"
         );
-        let answer = first.answer(&page);
+        let answer = first.view(&page);
         assert_eq!(
             answer.matches("lifecycleExecutionId").count(),
             2,
@@ -349,7 +349,7 @@ mod tests {
             Err(ListRefusal::NotALifecyclePolicy)
         );
         assert_eq!(
-            request(ACCOUNT, foreign, None).answer(&Page::default()),
+            request(ACCOUNT, foreign, None).view(&Page::default()),
             r#"{"lifecycleExecutions":[]}"#
         );
     }
@@ -360,7 +360,7 @@ mod tests {
             listed: vec![listed("2", "lce-b", "PENDING")],
             last_evaluated: Some(position("2", "lce-b")),
         };
-        let token = token_of(&request(ACCOUNT, ARN, None).answer(&page)).unwrap();
+        let token = token_of(&request(ACCOUNT, ARN, None).view(&page)).unwrap();
         let next = request(ACCOUNT, ARN, Some(token)).query().unwrap().unwrap();
         assert_eq!(next.after, Some(position("2", "lce-b")));
     }
@@ -375,7 +375,7 @@ mod tests {
             last_evaluated: None,
         };
         let answer: serde_json::Value =
-            serde_json::from_str(&request(ACCOUNT, ARN, None).answer(&last)).unwrap();
+            serde_json::from_str(&request(ACCOUNT, ARN, None).view(&last)).unwrap();
         assert_eq!(
             answer,
             serde_json::json!({"lifecycleExecutions": [
@@ -402,7 +402,7 @@ mod tests {
             max_results: 100,
             ..request(ACCOUNT, ARN, None)
         };
-        let answer = request.answer(&page);
+        let answer = request.view(&page);
         assert!(answer.len() < MAX_ANSWER_BYTES, "{} bytes", answer.len());
         let value: serde_json::Value = serde_json::from_str(&answer).unwrap();
         let shown = value["lifecycleExecutions"].as_array().unwrap().len();
@@ -426,7 +426,7 @@ mod tests {
             listed: vec![listed("1", "lce-a", &huge)],
             last_evaluated: None,
         };
-        let answer = request(ACCOUNT, ARN, None).answer(&page);
+        let answer = request(ACCOUNT, ARN, None).view(&page);
         assert_eq!(
             answer,
             r#"{"lifecycleExecutions":[{"lifecycleExecutionId":"lce-a","startTime":1}]}"#

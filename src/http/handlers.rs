@@ -91,7 +91,7 @@ pub async fn list_executions<S: CancelStore>(
         None => Page::default(),
     };
     Ok(Success {
-        body: request.answer(&page),
+        body: request.view(&page),
         outcome: RequestOutcome::Listed,
     })
 }

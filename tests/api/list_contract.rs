@@ -30,7 +30,7 @@ async fn page<B: Backend>(
         Some(query) => backend.store().list_executions(&query).await.unwrap(),
         None => Page::default(),
     };
-    let answer: serde_json::Value = serde_json::from_str(&request.answer(&page)).unwrap();
+    let answer: serde_json::Value = serde_json::from_str(&request.view(&page)).unwrap();
     let ids = answer["lifecycleExecutions"]
         .as_array()
         .unwrap()
