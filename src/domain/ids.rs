@@ -21,6 +21,22 @@ pub enum RuleViolation {
     AccountId,
 }
 
+impl RuleViolation {
+    /// A string of 1 to `max_chars` characters, counted in code points (Rust's chars): not in
+    /// bytes, nor in letters as a reader sees them (each combining mark counts).
+    pub fn check_length(value: &str, max_chars: usize) -> Result<(), Self> {
+        let chars = value.chars().take(max_chars + 1).count();
+        if (1..=max_chars).contains(&chars) {
+            Ok(())
+        } else {
+            Err(Self::Length {
+                min_chars: 1,
+                max_chars,
+            })
+        }
+    }
+}
+
 impl fmt::Display for RuleViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -41,16 +57,8 @@ impl TryFrom<String> for ClientToken {
     type Error = RuleViolation;
 
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        // Count code points (Rust's chars), not bytes nor what a reader sees as one letter.
-        let chars = value.chars().take(CLIENT_TOKEN_MAX_CHARS + 1).count();
-        if (1..=CLIENT_TOKEN_MAX_CHARS).contains(&chars) {
-            Ok(Self(value))
-        } else {
-            Err(RuleViolation::Length {
-                min_chars: 1,
-                max_chars: CLIENT_TOKEN_MAX_CHARS,
-            })
-        }
+        RuleViolation::check_length(&value, CLIENT_TOKEN_MAX_CHARS)?;
+        Ok(Self(value))
     }
 }
 

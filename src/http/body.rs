@@ -82,15 +82,7 @@ pub fn parse_list_body(body: &[u8]) -> Result<ListBody, ApiError> {
     let next_token = match raw.next_token {
         None => None,
         present => Some(member("nextToken", present, |token: String| {
-            let chars = token.chars().take(MAX_NEXT_TOKEN_CHARS + 1).count();
-            if (1..=MAX_NEXT_TOKEN_CHARS).contains(&chars) {
-                Ok(token)
-            } else {
-                Err(RuleViolation::Length {
-                    min_chars: 1,
-                    max_chars: MAX_NEXT_TOKEN_CHARS,
-                })
-            }
+            RuleViolation::check_length(&token, MAX_NEXT_TOKEN_CHARS).map(|()| token)
         })?),
     };
     Ok(ListBody {

@@ -39,13 +39,20 @@ impl<S: Send + Sync> FromRequestParts<Arc<AppState<S>>> for Caller {
 #[derive(Debug, Clone, Copy)]
 pub struct BodyDeadline(pub Duration);
 
+/// The request's body, whole (within its deadline when the local server set one), and the
+/// request's subject to note on.
+async fn read_body(request: Request) -> Result<(bytes::Bytes, Option<Arc<Subject>>), ApiError> {
+    let deadline = request.extensions().get::<BodyDeadline>().map(|d| d.0);
+    let subject = Subject::of(request.extensions());
+    let bytes = body::read(request.into_body(), deadline).await?;
+    Ok((bytes, subject))
+}
+
 impl<S: Send + Sync> FromRequest<S> for CancelBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
-        let deadline = request.extensions().get::<BodyDeadline>().map(|d| d.0);
-        let subject = Subject::of(request.extensions());
-        let bytes = body::read(request.into_body(), deadline).await?;
+        let (bytes, subject) = read_body(request).await?;
         let cancel = body::parse_cancel_body(&bytes)?;
         if let Some(subject) = subject {
             subject.execution(&cancel.lifecycle_execution_id);
@@ -59,9 +66,7 @@ impl<S: Send + Sync> FromRequest<S> for ListBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
-        let deadline = request.extensions().get::<BodyDeadline>().map(|d| d.0);
-        let subject = Subject::of(request.extensions());
-        let bytes = body::read(request.into_body(), deadline).await?;
+        let (bytes, subject) = read_body(request).await?;
         let list = body::parse_list_body(&bytes)?;
         if let Some(subject) = subject {
             subject.resource(&list.resource_arn);

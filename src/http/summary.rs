@@ -88,7 +88,6 @@ pub async fn summarize<S: Send + Sync + 'static>(
         probe,
         unreadable,
     );
-
     match app.in_flight.spawn(work.instrument(span)).await {
         Ok(response) => response,
         Err(failure) => {
