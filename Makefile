@@ -26,10 +26,18 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
+# template.yaml as written (standard Lambda, the default) and rendered for Lambda Managed
+# Instances, with a capacity provider the stack creates and with an existing one.
+RENDERED := target/template-managed-instances.json target/template-managed-instances-existing.json
 template: venv tool-venvs
-	$(VENV)/bin/cfn-lint template.yaml
-	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
-	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
+	mkdir -p target
+	$(VENV)/bin/python scripts/render_template.py ManagedInstances > target/template-managed-instances.json
+	$(VENV)/bin/python scripts/render_template.py ManagedInstances \
+	  arn:aws:lambda:us-east-1:123456789012:capacity-provider:shared > target/template-managed-instances-existing.json
+	$(VENV)/bin/cfn-lint template.yaml $(RENDERED)
+	for t in template.yaml $(RENDERED); do \
+	  AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template $$t || exit 1; done
+	$(CHECKOV_VENV)/bin/checkov $(foreach t,template.yaml $(RENDERED),-f $(t)) --framework cloudformation --quiet --compact --skip-download
 
 # The default architecture (arm64), built as users ship it and run under qemu with a Lambda
 # runtime API: needs qemu-user-static and libc6-arm64-cross (`make system` installs them).

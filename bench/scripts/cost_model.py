@@ -41,6 +41,13 @@ PRICES = {
     "dashboard_month": 3.00,
     # aws.amazon.com/xray/pricing/: traces recorded.
     "xray_traces_per_million": 5.00,
+    # Lambda Managed Instances (aws.amazon.com/lambda/pricing/, "Lambda Managed Instances"):
+    # the request fee above, the instances' EC2 price, and a management fee of 15% of the
+    # instances' EC2 On-Demand price; no duration charge.
+    "managed_instances_fee_share": 0.15,
+    # m7g.large (2 vCPU, 8 GiB, Graviton3), Linux On-Demand, us-east-1 (factualminds.com, "Amazon
+    # EC2 On-Demand Pricing ... (2026)", read 2026-12-07; BENCHMARKS.md, "Sources").
+    "m7g_large_hour": 0.0816,
 }
 
 # What the always-free tier covers a month, per account (shared with everything else in it):
@@ -166,7 +173,8 @@ def template_text():
 
 
 def template_memory():
-    return int(re.search(r"^      MemorySize: (\d+)", template_text(), re.M).group(1))
+    """The function's MemorySize on standard Lambda (ComputeType's default)."""
+    return int(re.search(r"^      MemorySize: !If \[OnManagedInstances, \d+, (\d+)\]", template_text(), re.M).group(1))
 
 
 def template_alarms():
@@ -232,6 +240,50 @@ def per_million(path_units, duration_ms, memory_mb, log_bytes, front_door="rest"
     }
 
 
+# Lambda Managed Instances: Lambda keeps at least three instances up (one per Availability
+# Zone) and adds instances when the environments' CPU passes its target (lambda-managed-
+# instances.html, "Scaling"). Priced here on m7g.large; the target is taken as 50%.
+MANAGED_MIN_INSTANCES = 3
+MANAGED_INSTANCE_VCPUS = 2
+MANAGED_CPU_TARGET = 0.5
+
+def managed_instances_month(rps, cpu_ms):
+    """(instances, USD) of a month at `rps` on Managed Instances, request fee included."""
+    vcpus = rps * cpu_ms / 1000 / MANAGED_CPU_TARGET
+    instances = max(MANAGED_MIN_INSTANCES, math.ceil(vcpus / MANAGED_INSTANCE_VCPUS))
+    ec2 = instances * MONTH_HOURS * PRICES["m7g_large_hour"]
+    requests = rps * MONTH_SECONDS
+    usd = ec2 * (1 + PRICES["managed_instances_fee_share"]) + requests / 1e6 * PRICES["lambda_requests_per_million"]
+    return instances, usd
+
+
+def standard_lambda_month(rps, billed_ms, memory_mb):
+    """USD of a month at `rps` on standard Lambda: requests and duration, no free tier."""
+    requests = rps * MONTH_SECONDS
+    per_request = (PRICES["lambda_requests_per_million"] / 1e6
+                   + billed_ms / 1000 * memory_mb / 1024 * PRICES["lambda_arm_gb_second"])
+    return requests * per_request
+
+
+def print_managed_instances(billed_ms, cpu_ms, memory):
+    print(f"Lambda's part of a month, USD, us-east-1, arm64: standard Lambda at {memory} MB and "
+          f"{billed_ms:g} ms billed a request against Managed Instances on m7g.large at {cpu_ms:g} ms "
+          f"CPU a request (API Gateway and DynamoDB cost the same both ways)")
+    print("| rps | requests a month | standard Lambda | Managed Instances (instances) | difference |")
+    print("| --- | --- | --- | --- | --- |")
+    for rps in (1, 10, 100, 1000):
+        standard = standard_lambda_month(rps, billed_ms, memory)
+        instances, managed = managed_instances_month(rps, cpu_ms)
+        print(f"| {rps:g} | {rps * MONTH_SECONDS / 1e6:,.1f} M | {standard:,.2f} | "
+              f"{managed:,.2f} ({instances}) | {managed - standard:+,.2f} |")
+    floor = MANAGED_MIN_INSTANCES * MONTH_HOURS * PRICES["m7g_large_hour"] * (1 + PRICES["managed_instances_fee_share"])
+    duration_per_million = standard_lambda_month(1, billed_ms, memory) - standard_lambda_month(1, 0, memory)
+    duration_per_million /= MONTH_SECONDS / 1e6
+    print(f"Break-even: the three instances' {floor:,.2f} a month against standard Lambda's duration "
+          f"({duration_per_million:.3f} a million requests): {floor / duration_per_million / (MONTH_SECONDS / 1e6):,.0f} "
+          "requests a second")
+
+
 def metric_count(scheme, versions=1):
     """Custom metrics at the full outcome spread: every pair published, `versions` live."""
     pairs = [(op, outcome) for op, outcomes in OUTCOMES.items() for outcome in outcomes]
@@ -291,7 +343,16 @@ def main():
     parser.add_argument("--log-bytes", type=float,
                         help="function log bytes per request (cold_start_by_memory.py)")
     parser.add_argument("--memory", type=int, default=None, help="MB (default: template.yaml's)")
+    parser.add_argument("--managed-instances", action="store_true",
+                        help="print Lambda's part of a month, standard against Managed Instances, and stop")
+    parser.add_argument("--billed-ms", type=float, help="standard Lambda's billed ms a request (--managed-instances)")
+    parser.add_argument("--cpu-ms", type=float, help="CPU ms a request in one busy process (--managed-instances)")
     args = parser.parse_args()
+    if args.managed_instances:
+        if args.billed_ms is None or args.cpu_ms is None:
+            parser.error("--managed-instances needs --billed-ms and --cpu-ms")
+        print_managed_instances(args.billed_ms, args.cpu_ms, args.memory or template_memory())
+        return
     if args.list_page:
         for shown in (25, 100):
             size, read, units, usd = list_page(shown)
