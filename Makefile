@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SAM_VENV ?= .venv-sam
 CHECKOV_VENV ?= .venv-checkov
 
-.PHONY: test system venv tool-venvs lint template lambda-check arm64-check sam-local-check suites run clean \
+.PHONY: model-deep test system venv tool-venvs lint template lambda-check arm64-check sam-local-check suites run clean \
 	bench bench-handler bench-model bench-cold-start bench-cost bench-concurrency lambda-build
 
 test: system venv lint template lambda-check arm64-check sam-local-check
@@ -19,8 +19,15 @@ system:
 
 # Needs MOTO_ENDPOINT (scripts/with-moto.sh sets it).
 suites:
-	cargo test --all-targets
+	rm -f target/model-check.txt
+	cargo test --all-targets -p cancel-lifecycle-execution -p cancel-model
+	cat target/model-check.txt
 	$(VENV)/bin/pytest -q tests/python bench/tests
+
+# The model checker's deeper run (docs/TESTING.md, "The model checker"): four clients, two
+# engine moves; minutes.
+model-deep:
+	cargo test -p cancel-model --test check -- --ignored --nocapture
 
 lint:
 	cargo fmt --all -- --check
