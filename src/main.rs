@@ -134,6 +134,11 @@ async fn run(config: Config) -> Result<(), StartError> {
         StoreChoice::Embedded => {
             if config.mode == RunMode::Lambda {
                 warn!("embedded store under Lambda (STORE=embedded): data lives only as long as this instance");
+                if let Some(account) = &config.default_account {
+                    // A Lambda emulator: cargo lambda watch listens on every interface by default.
+                    warn!(account = account.as_str(), "every caller without an identity acts as DEFAULT_ACCOUNT_ID: \
+                          keep the emulator on loopback (cargo lambda watch --invoke-address 127.0.0.1)");
+                }
             }
             let store = match (&config.embedded_executions_file, &config.default_account) {
                 (Some(path), _) => {
@@ -160,7 +165,7 @@ async fn run(config: Config) -> Result<(), StartError> {
 async fn dynamodb_client(
     config: &Config,
 ) -> Result<(aws_sdk_dynamodb::Client, String), StartError> {
-    let sdk_config = load_sdk_config().await;
+    let sdk_config = load_sdk_config().await.ok_or(StartError::NoRegion)?;
     let region = sdk_config.region().ok_or(StartError::NoRegion)?;
     // The SDK reads the service's own variable before the shared one; so does the log.
     let endpoint = config
@@ -259,14 +264,17 @@ fn print_try_command(config: &Config, address: &str) {
             path.display()
         ));
     } else if config.store == StoreChoice::Embedded {
-        let (id, _) = DEMO_EXECUTIONS[0];
+        // Two cancellable executions: the second command does not meet the first one's cancel.
+        let (first, _) = DEMO_EXECUTIONS[0];
+        let (second, _) = DEMO_EXECUTIONS[1];
         let demo = DEMO_EXECUTIONS.map(|(id, status)| format!("  {id} {}", status.as_str()));
         text.push_str(&format!(
             "embedded store (nothing is kept on exit); demo executions:\n{}\n\
              try:\n  curl -sS -X PUT http://{address}{CANCEL_PATH} -H 'Content-Type: application/json' \\\n    \
-             -d '{{\"clientToken\":\"try-1\",\"lifecycleExecutionId\":\"{id}\"}}'\n\
-             or:\n  aws imagebuilder cancel-lifecycle-execution --endpoint-url http://{address} \\\n    \
-             --no-sign-request --region us-east-1 --lifecycle-execution-id {id}\n",
+             -d '{{\"clientToken\":\"try-1\",\"lifecycleExecutionId\":\"{first}\"}}'\n\
+             or, with the AWS CLI (`make venv` puts one in .venv/bin):\n  \
+             .venv/bin/aws imagebuilder cancel-lifecycle-execution --endpoint-url http://{address} \\\n    \
+             --no-sign-request --region us-east-1 --lifecycle-execution-id {second}\n",
             demo.join("\n")
         ));
     }

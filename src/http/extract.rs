@@ -26,7 +26,7 @@ impl<S: Send + Sync> FromRequestParts<Arc<AppState<S>>> for Caller {
     ) -> Result<Self, ApiError> {
         let account = identity::caller_account(&parts.extensions)?
             .or_else(|| state.default_account.clone())
-            .ok_or_else(identity::forbidden)?;
+            .ok_or_else(|| identity::forbidden(&parts.extensions))?;
         if let Some(subject) = Subject::of(&parts.extensions) {
             subject.account(&account);
         }

@@ -38,11 +38,17 @@ fn malformed_identity() -> ApiError {
     )
 }
 
-pub fn forbidden() -> ApiError {
-    ApiError::new(
-        ErrorKind::Forbidden,
-        "The request has no authenticated caller: sign it with AWS Signature Version 4.",
-    )
+/// The refusal of a request with no identity when no default account is set. A request that
+/// came as a Lambda event lacks a signature; a plain HTTP request reached the local server,
+/// whose fix is the setting.
+pub fn forbidden(extensions: &Extensions) -> ApiError {
+    let message = if extensions.request_context_ref().is_some() {
+        "The request has no authenticated caller: sign it with AWS Signature Version 4."
+    } else {
+        "The request has no authenticated caller and the local server has no default account: \
+         start it with DEFAULT_ACCOUNT_ID set to a 12-digit account id."
+    };
+    ApiError::new(ErrorKind::Forbidden, message)
 }
 
 /// The id API Gateway gave the request, else Lambda's, else a fresh UUID (local mode).

@@ -48,7 +48,10 @@ pub fn init_tracing(settings: &LogSettings, ansi: bool) {
             tracing::subscriber::set_global_default(json_subscriber(filter, std::io::stdout))
         }
         LogFormat::Text => {
+            // Without the target: the summary line reads `INFO request request_id=...`, not
+            // `INFO request: request request_id=...`.
             let text = tracing_subscriber::fmt::layer()
+                .with_target(false)
                 .with_ansi(ansi)
                 .with_writer(std::io::stderr)
                 .with_filter(filter.and(sdk_wire_log_cap()));

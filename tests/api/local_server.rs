@@ -524,18 +524,35 @@ async fn an_executions_table_without_the_index_stops_the_start_until_create_tabl
 }
 
 #[test]
-fn dynamodb_tables_without_a_region_stop_the_start_naming_aws_region() {
+fn dynamodb_tables_without_a_region_stop_the_start_with_one_line_naming_aws_region() {
     let tables = unique_tables();
+    // As on a laptop without an AWS config: a home with no ~/.aws, instance metadata not
+    // turned off (its endpoint a closed loopback port, so that nothing leaves the machine if
+    // the service asked it).
+    let home = std::env::temp_dir().join(format!("no-aws-config-{}", std::process::id()));
+    std::fs::create_dir_all(&home).expect("an empty home");
     let vars: Vec<_> = with_tables(aws_env(&crate::helpers::moto_endpoint()), &tables)
         .into_iter()
-        .filter(|(name, _)| *name != "AWS_REGION")
-        .chain([("AWS_CONFIG_FILE", "/nonexistent".to_owned())])
+        .filter(|(name, _)| !matches!(*name, "AWS_REGION" | "AWS_EC2_METADATA_DISABLED"))
+        .chain([
+            ("HOME", home.display().to_string()),
+            (
+                "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                "http://127.0.0.1:9".to_owned(),
+            ),
+            ("STORE", "dynamodb".to_owned()),
+        ])
         .collect();
 
     let (started, stderr) = run_binary(&[], &vars);
 
     assert!(!started, "{stderr}");
-    assert!(stderr.contains("AWS_REGION is not set"), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "cancel-lifecycle-execution: AWS_REGION is not set (nor a region in the AWS config): \
+         DynamoDB needs one; set AWS_REGION=us-east-1, say",
+        "one line, the fix in it"
+    );
 }
 
 #[test]
@@ -597,4 +614,65 @@ fn a_setting_that_contradicts_another_or_does_not_parse_stops_the_start_once_nam
             "said once: {stderr}"
         );
     }
+}
+
+#[test]
+fn the_start_banner_offers_two_commands_on_two_cancellable_executions_with_the_venvs_cli() {
+    use std::io::BufRead;
+    let mut child = Command::new(BINARY)
+        .env_clear()
+        .env("LISTEN_ADDR", "127.0.0.1:0")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut banner = Vec::new();
+    for line in std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+    {
+        let last = line.contains("--lifecycle-execution-id");
+        banner.push(line);
+        if last {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let banner = banner.join("\n");
+    let cancelled: Vec<&str> = DEMO_EXECUTIONS
+        .iter()
+        .filter(|(id, status)| {
+            banner.contains(id)
+                && cancel_lifecycle_execution::domain::ExecutionStatus::CANCELLABLE.contains(status)
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    let curl = banner
+        .lines()
+        .find(|line| line.contains("clientToken"))
+        .expect("the curl command");
+    let cli = banner
+        .lines()
+        .find(|line| line.contains("imagebuilder cancel-lifecycle-execution"))
+        .expect("the CLI command");
+    assert!(cli.trim_start().starts_with(".venv/bin/aws "), "{banner}");
+    // The CLI's execution id is on the command's second line.
+    let curl_id = DEMO_EXECUTIONS
+        .iter()
+        .map(|(id, _)| *id)
+        .find(|id| curl.contains(id))
+        .expect("the curl names a demo execution");
+    assert!(cancelled.len() >= 2, "{banner}");
+    assert!(cancelled.contains(&curl_id), "{banner}");
+    let rest_after_cli = &banner[banner.find(cli).unwrap_or(0)..];
+    let cli_id = DEMO_EXECUTIONS
+        .iter()
+        .map(|(id, _)| *id)
+        .find(|id| rest_after_cli.contains(id) && *id != curl_id);
+    assert!(
+        cli_id.is_some_and(|id| cancelled.contains(&id)),
+        "the CLI cancels another cancellable execution: {banner}"
+    );
 }

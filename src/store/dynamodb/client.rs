@@ -36,13 +36,27 @@ pub fn retry_config() -> RetryConfig {
 }
 
 /// The SDK configuration: the endpoint, region and credentials come from the environment
-/// (`AWS_ENDPOINT_URL_DYNAMODB` for a local server).
-pub async fn load_sdk_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .timeout_config(timeout_config())
-        .retry_config(retry_config())
-        .load()
-        .await
+/// (`AWS_ENDPOINT_URL_DYNAMODB` for a local server). `None` when neither the environment nor
+/// the AWS config file names a region: the SDK's own chain would then ask EC2's instance
+/// metadata (Lambda always sets `AWS_REGION`), and on a laptop print screens of WARN lines
+/// before the one that helps.
+pub async fn load_sdk_config() -> Option<aws_config::SdkConfig> {
+    use aws_config::environment::EnvironmentVariableRegionProvider;
+    use aws_config::meta::region::RegionProviderChain;
+    use aws_config::profile::ProfileFileRegionProvider;
+
+    let region = RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+        .or_else(ProfileFileRegionProvider::new())
+        .region()
+        .await?;
+    Some(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(region)
+            .timeout_config(timeout_config())
+            .retry_config(retry_config())
+            .load()
+            .await,
+    )
 }
 
 /// The service's DynamoDB client: [`load_sdk_config`] through [`client_from`].
