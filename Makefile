@@ -7,7 +7,7 @@ SAM_VENV ?= .venv-sam
 CHECKOV_VENV ?= .venv-checkov
 
 .PHONY: model-deep test system venv tool-venvs lint template lambda-check arm64-check sam-local-check suites run clean \
-	bench bench-handler bench-model bench-cold-start bench-cost bench-concurrency lambda-build
+	bench bench-handler bench-model bench-cold-start bench-cost bench-concurrency bench-figures lambda-build
 
 test: system venv lint template lambda-check arm64-check sam-local-check
 	scripts/with-moto.sh $(MAKE) --no-print-directory suites
@@ -99,7 +99,20 @@ LAMBDA_BOOTSTRAP := target/lambda/cancel-lifecycle-execution/bootstrap
 SAMPLES ?= 10000
 MODEL_PROFILE ?= upper
 
+# The figures of BENCHMARKS.md, drawn from this run's own tables (bench/scripts/figures.py);
+# benchmarks/ keeps the tables of the published run with their method, and `make bench-figures`
+# draws from those.
+BENCH_RESULTS := target/bench-results
 bench: bench-handler bench-model bench-cold-start bench-cost bench-concurrency
+	mkdir -p $(BENCH_RESULTS)
+	cp $(BENCH_DIR)/model-upper.md $(BENCH_RESULTS)/latency.md
+	cp $(BENCH_DIR)/cold-start.txt $(BENCH_RESULTS)/cold-start.md
+	cp $(BENCH_DIR)/concurrency.txt $(BENCH_RESULTS)/concurrency.md
+	cp $(BENCH_DIR)/cost.txt $(BENCH_RESULTS)/cost.md
+	$(PYTHON) bench/scripts/figures.py --results $(BENCH_RESULTS) --out benchmarks
+
+bench-figures:
+	$(PYTHON) bench/scripts/figures.py
 
 bench-handler:
 	cargo bench --bench handler
@@ -127,7 +140,8 @@ bench-concurrency: venv lambda-build
 
 bench-cost:
 	$(PYTHON) bench/scripts/cost_model.py --latency $(BENCH_DIR)/model-upper.json \
-	  --log-bytes $$(sed -n 's/^log bytes written to stdout per warm cancel: //p' $(BENCH_DIR)/cold-start.txt)
+	  --log-bytes $$(sed -n 's/^log bytes written to stdout per warm cancel: //p' $(BENCH_DIR)/cold-start.txt) \
+	  | tee $(BENCH_DIR)/cost.txt
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) target

@@ -1,4 +1,4 @@
-"""Every path and every setting that README.md and docs/ name exists: a file or folder of the
+"""Every path and every setting that README.md, BENCHMARKS.md and docs/ name exists: a file or folder of the
 repository (or a link target beside the document), and a variable that the binary declares or
 that something in the repository reads. A doc that names a renamed file or a removed setting
 fails here, naming the document, the line and the name."""
@@ -8,7 +8,7 @@ import pathlib
 import re
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", ROOT / "BENCHMARKS.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 # Made by a build or a run, not kept in the repository.
 GENERATED = ("target/", ".venv", ".aws-sam/", "events/*.expected.json")
