@@ -126,6 +126,17 @@ fn item(key: (&str, &str), members: &[(&'static str, Val)]) -> Item {
     item
 }
 
+/// Puts `item` into moto's `table` as it is.
+async fn seed(client: &Client, table: &str, item: &Item) {
+    client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(to_sdk_item(item)))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("seed {table}: {e:?}"));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_real_transaction_commits_exactly_when_the_models_predicates_hold() {
     let endpoint = moto_endpoint();
@@ -154,24 +165,12 @@ async fn the_real_transaction_commits_exactly_when_the_models_predicates_hold() 
             let mut model = Tables::default();
             if let Some(members) = &token {
                 let record = item((attr::IDEMPOTENCY_KEY, &plan.idempotency_key()), members);
-                client
-                    .put_item()
-                    .table_name(&tables.idempotency)
-                    .set_item(Some(to_sdk_item(&record)))
-                    .send()
-                    .await
-                    .expect("seed the token record");
+                seed(&client, &tables.idempotency, &record).await;
                 model.tokens.insert(plan.idempotency_key(), record);
             }
             if let Some(members) = &execution {
                 let stored = item((attr::EXECUTION_ID, &id), members);
-                client
-                    .put_item()
-                    .table_name(&tables.executions)
-                    .set_item(Some(to_sdk_item(&stored)))
-                    .send()
-                    .await
-                    .expect("seed the execution");
+                seed(&client, &tables.executions, &stored).await;
                 model.executions.insert(id.clone(), stored);
             }
             let case = format!("token {token_kind} × execution {execution_kind}");
