@@ -228,13 +228,17 @@ def log_bytes_per_request(function_bytes, access_log=True):
     return function_bytes + platform + (len(access_log_line()) if access_log else 0)
 
 
+def duration_per_million(billed_ms, memory_mb):
+    """Lambda's duration charge, USD, of a million invocations billed `billed_ms` each (Arm)."""
+    return 1e6 * billed_ms / 1000 * memory_mb / 1024 * PRICES["lambda_arm_gb_second"]
+
+
 def per_million(path_units, duration_ms, memory_mb, log_bytes, front_door="rest"):
     wru, rru = path_units
     billed_ms = math.ceil(duration_ms)
     return {
         "front door": PRICES[FRONT_DOOR_PRICE[front_door]],
-        "lambda": PRICES["lambda_requests_per_million"]
-        + 1e6 * billed_ms / 1000 * memory_mb / 1024 * PRICES["lambda_arm_gb_second"],
+        "lambda": PRICES["lambda_requests_per_million"] + duration_per_million(billed_ms, memory_mb),
         "dynamodb": wru * PRICES["dynamodb_wru_per_million"] + rru * PRICES["dynamodb_rru_per_million"],
         "logs": 1e6 * log_bytes / 1e9 * PRICES["logs_ingested_per_gb"],
     }
@@ -247,22 +251,24 @@ MANAGED_MIN_INSTANCES = 3
 MANAGED_INSTANCE_VCPUS = 2
 MANAGED_CPU_TARGET = 0.5
 
+
+def managed_instances_usd(instances):
+    """A month of `instances` m7g.large with Managed Instances' management fee, USD."""
+    return instances * MONTH_HOURS * PRICES["m7g_large_hour"] * (1 + PRICES["managed_instances_fee_share"])
+
+
 def managed_instances_month(rps, cpu_ms):
     """(instances, USD) of a month at `rps` on Managed Instances, request fee included."""
     vcpus = rps * cpu_ms / 1000 / MANAGED_CPU_TARGET
     instances = max(MANAGED_MIN_INSTANCES, math.ceil(vcpus / MANAGED_INSTANCE_VCPUS))
-    ec2 = instances * MONTH_HOURS * PRICES["m7g_large_hour"]
-    requests = rps * MONTH_SECONDS
-    usd = ec2 * (1 + PRICES["managed_instances_fee_share"]) + requests / 1e6 * PRICES["lambda_requests_per_million"]
-    return instances, usd
+    millions = rps * MONTH_SECONDS / 1e6
+    return instances, managed_instances_usd(instances) + millions * PRICES["lambda_requests_per_million"]
 
 
 def standard_lambda_month(rps, billed_ms, memory_mb):
     """USD of a month at `rps` on standard Lambda: requests and duration, no free tier."""
-    requests = rps * MONTH_SECONDS
-    per_request = (PRICES["lambda_requests_per_million"] / 1e6
-                   + billed_ms / 1000 * memory_mb / 1024 * PRICES["lambda_arm_gb_second"])
-    return requests * per_request
+    millions = rps * MONTH_SECONDS / 1e6
+    return millions * (PRICES["lambda_requests_per_million"] + duration_per_million(billed_ms, memory_mb))
 
 
 def print_managed_instances(billed_ms, cpu_ms, memory):
@@ -276,11 +282,10 @@ def print_managed_instances(billed_ms, cpu_ms, memory):
         instances, managed = managed_instances_month(rps, cpu_ms)
         print(f"| {rps:g} | {rps * MONTH_SECONDS / 1e6:,.1f} M | {standard:,.2f} | "
               f"{managed:,.2f} ({instances}) | {managed - standard:+,.2f} |")
-    floor = MANAGED_MIN_INSTANCES * MONTH_HOURS * PRICES["m7g_large_hour"] * (1 + PRICES["managed_instances_fee_share"])
-    duration_per_million = standard_lambda_month(1, billed_ms, memory) - standard_lambda_month(1, 0, memory)
-    duration_per_million /= MONTH_SECONDS / 1e6
+    floor = managed_instances_usd(MANAGED_MIN_INSTANCES)
+    duration = duration_per_million(billed_ms, memory)
     print(f"Break-even: the three instances' {floor:,.2f} a month against standard Lambda's duration "
-          f"({duration_per_million:.3f} a million requests): {floor / duration_per_million / (MONTH_SECONDS / 1e6):,.0f} "
+          f"({duration:.3f} a million requests): {floor / duration / (MONTH_SECONDS / 1e6):,.0f} "
           "requests a second")
 
 

@@ -50,7 +50,8 @@ pub enum Transacted {
     Cancelled(Vec<CancellationReason>),
 }
 
-fn number(value: Option<&Val>) -> Option<f64> {
+/// A number attribute's value; `None` for anything else.
+pub fn number(value: Option<&Val>) -> Option<f64> {
     match value {
         Some(Val::N(n)) => n.trim().parse().ok(),
         _ => None,
@@ -81,6 +82,28 @@ pub fn status_condition_holds(old: Option<&Item>, plan: &CancelPlan) -> bool {
 }
 
 impl Tables {
+    /// The tables as two: `account`'s items (token records under its keys, executions it owns)
+    /// and every other account's.
+    pub fn split(&self, account: &str) -> (Tables, Tables) {
+        let key_prefix = format!("CancelLifecycleExecution#{account}#");
+        let owner = Val::S(account.to_owned());
+        let (mut own, mut others) = (Tables::default(), Tables::default());
+        for (key, record) in &self.tokens {
+            let side = if key.starts_with(&key_prefix) {
+                &mut own
+            } else {
+                &mut others
+            };
+            side.tokens.insert(key.clone(), record.clone());
+        }
+        for (id, item) in &self.executions {
+            let mine = item.get(attr::ACCOUNT_ID) == Some(&owner);
+            let side = if mine { &mut own } else { &mut others };
+            side.executions.insert(id.clone(), item.clone());
+        }
+        (own, others)
+    }
+
     /// The cancel's one transaction: both conditions checked on the items as they are, both
     /// writes applied if both hold.
     pub fn transact(&mut self, plan: &CancelPlan, condition: TokenCondition) -> Transacted {

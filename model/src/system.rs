@@ -11,7 +11,7 @@ use cancel_lifecycle_execution::domain::{
 use cancel_lifecycle_execution::store::dynamodb::internals::attr;
 use stateright::{Model, Property};
 
-use crate::dynamodb::{Item, Tables, TokenCondition, Val};
+use crate::dynamodb::{number, Item, Tables, TokenCondition, Val};
 use crate::service::{self, Answer, Design, Effects, Next, Step};
 
 pub const ACCOUNT_A: &str = "111111111111";
@@ -229,7 +229,7 @@ impl System {
             request.attempt,
         );
         // The same step where the other account's items are gone must answer and write the same.
-        let mut blind = own(&before, spec.account);
+        let (mut blind, others_before) = before.split(spec.account);
         let (blind_next, _) = service::step(
             self.design,
             self.condition,
@@ -238,14 +238,15 @@ impl System {
             &request.step,
             request.attempt,
         );
-        if blind_next != next || own(&blind, spec.account) != own(&state.tables, spec.account) {
+        let (own_after, others_after) = state.tables.split(spec.account);
+        if blind_next != next || blind.split(spec.account).0 != own_after {
             state.broken.insert(BLIND_TO_OTHERS);
         }
-        if others(&before, spec.account) != others(&state.tables, spec.account) {
+        if others_before != others_after {
             state.broken.insert(OWN_ITEMS_ONLY);
         }
         if let Some(record) = before.tokens.get(&plan.idempotency_key()) {
-            if number(record.get(attr::EXPIRES_AT)) == Some(state.now) {
+            if number(record.get(attr::EXPIRES_AT)) == Some(state.now as f64) {
                 state.seen.insert(SEEN_EXPIRY_SECOND);
             }
         }
@@ -308,8 +309,7 @@ impl System {
 
     fn end_request(&self, state: &mut State, client: usize, effects: Effects, answer: Answer) {
         let spec = &self.clients[client];
-        let plan = self.plan(client, state.now);
-        let key = plan.idempotency_key();
+        let key = spec.request().idempotency_key();
         if (effects.token > 0) != effects.change {
             state.broken.insert(ATOMIC);
         }
@@ -351,57 +351,6 @@ impl System {
             Some(Answer::Ok(_)) => client.reruns_left > 0,
             Some(answer) => !answer.is_definitive(),
         }
-    }
-}
-
-fn number(value: Option<&Val>) -> Option<i64> {
-    match value {
-        Some(Val::N(n)) => n.parse().ok(),
-        _ => None,
-    }
-}
-
-fn key_account(key: &str) -> &str {
-    key.split('#').nth(1).unwrap_or_default()
-}
-
-fn owned_by(item: &Item, account: &str) -> bool {
-    item.get(attr::ACCOUNT_ID) == Some(&Val::S(account.to_owned()))
-}
-
-/// The tables with `account`'s items only.
-fn own(tables: &Tables, account: &str) -> Tables {
-    Tables {
-        tokens: tables
-            .tokens
-            .iter()
-            .filter(|(key, _)| key_account(key) == account)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        executions: tables
-            .executions
-            .iter()
-            .filter(|(_, item)| owned_by(item, account))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    }
-}
-
-/// The tables with every other account's items.
-fn others(tables: &Tables, account: &str) -> Tables {
-    Tables {
-        tokens: tables
-            .tokens
-            .iter()
-            .filter(|(key, _)| key_account(key) != account)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        executions: tables
-            .executions
-            .iter()
-            .filter(|(_, item)| !owned_by(item, account))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
     }
 }
 
@@ -470,7 +419,9 @@ impl Model for System {
             actions.push(Action::Tick);
         }
         for (key, record) in &state.tables.tokens {
-            if number(record.get(attr::EXPIRES_AT)).is_some_and(|expires| expires < state.now) {
+            if number(record.get(attr::EXPIRES_AT))
+                .is_some_and(|expires| expires < state.now as f64)
+            {
                 actions.push(Action::TtlDelete(key.clone()));
             }
         }

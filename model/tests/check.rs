@@ -4,7 +4,7 @@
 //! `make test` shows their figures and traces (target/model-check.txt); `make model-deep` runs
 //! the ignored deeper one.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use cancel_model::system::{Action, State, DEFINITIVE, ONCE, SAFETY, SAME_BYTES, TRUE_200};
 use cancel_model::{Bounds, Design, System, TokenCondition};
@@ -23,27 +23,56 @@ const BOUNDS: Bounds = Bounds {
     engine_faults: 1,
 };
 
-fn check(system: System, stop_at: Option<&'static str>) -> impl Checker<System> {
+/// When a run stops.
+enum Until {
+    /// Every reachable state checked.
+    Exhausted,
+    /// The first (shortest) trace that breaks this property.
+    Broken(&'static str),
+    /// Every reachable state, or as many as this allows.
+    TimeBound(Duration),
+}
+
+fn check(system: System, until: Until) -> impl Checker<System> {
     let label = format!(
-        "{:?}, {:?}, {} clients",
+        "{:?}, {:?}, {} clients, {} engine moves",
         system.design,
         system.condition,
-        system.clients.len()
+        system.clients.len(),
+        system.bounds.engine_steps
     );
     let started = Instant::now();
-    let mut builder = system.checker().threads(2);
-    if let Some(property) = stop_at {
-        builder = builder.finish_when(HasDiscoveries::AnyOf([property].into()));
-    }
+    let builder = system.checker().threads(2);
+    let builder = match until {
+        Until::Exhausted => builder,
+        Until::Broken(property) => builder.finish_when(HasDiscoveries::AnyOf([property].into())),
+        Until::TimeBound(bound) => builder.timeout(bound),
+    };
     let checker = builder.spawn_bfs().join();
+    let elapsed = started.elapsed();
+    let stopped = match until {
+        Until::TimeBound(bound) if elapsed >= bound => {
+            ", stopped at its time bound: every state so far checked"
+        }
+        _ => "",
+    };
     report(format!(
-        "model checker, {label}: {} states ({} unique), depth {}, {:.1} s",
+        "model checker, {label}: {} states ({} unique), depth {}, {:.1} s{stopped}",
         checker.state_count(),
         checker.unique_state_count(),
         checker.max_depth(),
-        started.elapsed().as_secs_f64()
+        elapsed.as_secs_f64()
     ));
     checker
+}
+
+/// No safety property broken, and the liveness one kept, in any state the run reached.
+fn assert_every_promise_kept(checker: &impl Checker<System>) {
+    for property in SAFETY.into_iter().chain([DEFINITIVE]) {
+        if checker.discovery(property).is_some() {
+            panic!("{}", trace(checker, property));
+        }
+    }
 }
 
 /// Printed, and kept in target/model-check.txt, which `make test` shows after the suites
@@ -86,12 +115,11 @@ fn trace(checker: &impl Checker<System>, property: &'static str) -> String {
 
 #[test]
 fn the_one_transaction_design_keeps_every_promise_in_every_interleaving() {
-    let checker = check(System::new(Design::OneTransaction, BOUNDS), None);
-    for property in SAFETY.into_iter().chain([DEFINITIVE]) {
-        if checker.discovery(property).is_some() {
-            panic!("{}", trace(&checker, property));
-        }
-    }
+    let checker = check(
+        System::new(Design::OneTransaction, BOUNDS),
+        Until::Exhausted,
+    );
+    assert_every_promise_kept(&checker);
     // And what it checks happens: a commit, a retry meeting its own write, a record read in
     // its expiry second, an engine reopening a cancel (the `sometimes` properties).
     checker.assert_properties();
@@ -99,13 +127,19 @@ fn the_one_transaction_design_keeps_every_promise_in_every_interleaving() {
 
 #[test]
 fn token_first_answers_200_for_a_cancel_that_never_happened() {
-    let checker = check(System::new(Design::TokenFirst, BOUNDS), Some(TRUE_200));
+    let checker = check(
+        System::new(Design::TokenFirst, BOUNDS),
+        Until::Broken(TRUE_200),
+    );
     report(trace(&checker, TRUE_200));
 }
 
 #[test]
 fn read_update_put_answers_a_retry_with_resource_in_use() {
-    let checker = check(System::new(Design::ReadUpdatePut, BOUNDS), Some(SAME_BYTES));
+    let checker = check(
+        System::new(Design::ReadUpdatePut, BOUNDS),
+        Until::Broken(SAME_BYTES),
+    );
     report(trace(&checker, SAME_BYTES));
 }
 
@@ -114,7 +148,7 @@ fn a_token_condition_loosened_at_its_expiry_second_cancels_twice_under_one_live_
     let checker = check(
         System::new(Design::OneTransaction, BOUNDS)
             .with_condition(TokenCondition::LoosenedAtExpiry),
-        Some(ONCE),
+        Until::Broken(ONCE),
     );
     report(trace(&checker, ONCE));
 }
@@ -126,34 +160,12 @@ fn a_deeper_run_keeps_every_promise_too() {
         engine_steps: 2,
         ..BOUNDS
     };
-    let system = System::new(Design::OneTransaction, deeper).with_a_second_token();
-    let started = Instant::now();
-    let checker = system
-        .checker()
-        .threads(2)
-        .timeout(DEEP_TIME_BOUND)
-        .spawn_bfs()
-        .join();
-    let complete = started.elapsed() < DEEP_TIME_BOUND;
-    report(format!(
-        "model checker, deeper (four clients, two engine moves): {} states ({} unique), depth {}, \
-         {:.0} s, {}",
-        checker.state_count(),
-        checker.unique_state_count(),
-        checker.max_depth(),
-        started.elapsed().as_secs_f64(),
-        if complete {
-            "complete"
-        } else {
-            "stopped at its time bound: every state so far checked"
-        }
-    ));
-    for property in SAFETY.into_iter().chain([DEFINITIVE]) {
-        if checker.discovery(property).is_some() {
-            panic!("{}", trace(&checker, property));
-        }
-    }
+    let checker = check(
+        System::new(Design::OneTransaction, deeper).with_a_second_token(),
+        Until::TimeBound(DEEP_TIME_BOUND),
+    );
+    assert_every_promise_kept(&checker);
 }
 
 /// How long `make model-deep` explores.
-const DEEP_TIME_BOUND: std::time::Duration = std::time::Duration::from_secs(20 * 60);
+const DEEP_TIME_BOUND: Duration = Duration::from_secs(20 * 60);

@@ -20,8 +20,8 @@ pub use schema::{create_tables, TTL_ATTRIBUTE};
 pub mod internals {
     pub use super::classify::{classify, Call};
     pub use super::client::{client_from, retry_config, REQUEST_DEADLINE};
-    pub use super::item::{attr, status_update, string_value, token_put, Item};
-    pub use super::transaction::{read_cancellation, Attempt, Transient, MAX_TRANSACTION_ATTEMPTS};
+    pub use super::item::{attr, status_update, string_value, token_put};
+    pub use super::transaction::{read_cancellation, Attempt, MAX_TRANSACTION_ATTEMPTS};
 }
 
 use std::future::Future;
