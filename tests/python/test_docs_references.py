@@ -10,9 +10,11 @@ import re
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", ROOT / "BENCHMARKS.md", *sorted((ROOT / "docs").glob("*.md"))]
 
-# Made by a build or a run, not kept in the repository.
-GENERATED = ("target/", ".venv", ".aws-sam/", "events/*.expected.json")
-PATH_LIKE = re.compile(r"^[\w.-]+(?:/[\w.*-]+)+/?$|^[\w-]+\.(?:rs|py|sh|md|json|toml|yaml|yml|txt|lock)$")
+# Folders a build or a run makes (the tool venvs are .venv, .venv-sam, ...), not kept in the
+# repository: a path under one is not looked for.
+BUILD_OUTPUTS = ("target", ".venv", ".aws-sam")
+EXTENSIONS = (".rs", ".py", ".sh", ".md", ".json", ".toml", ".yaml", ".yml", ".txt", ".lock")
+PATH_LIKE = re.compile(r"^[\w.-]+(?:/[\w.*-]+)+/?$|^[\w-]+(?:" + "|".join(re.escape(e) for e in EXTENSIONS) + ")$")
 CODE = re.compile(r"`([^`\n]+)`")
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 VARIABLE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
@@ -28,14 +30,16 @@ def references(pattern, text):
             yield number, match.group(1)
 
 
-EXTENSIONS = (".rs", ".py", ".sh", ".md", ".json", ".toml", ".yaml", ".yml", ".txt", ".lock")
-
 
 def is_path(name):
     """A repository path: under one of its top-level entries, or a file name with an
     extension (a metric namespace or an address range is not)."""
     first = name.removeprefix("./").split("/")[0]
-    return (ROOT / first).exists() and "/" in name or name.endswith(EXTENSIONS) or first in ("target", ".venv")
+    return (ROOT / first).exists() and "/" in name or name.endswith(EXTENSIONS) or built(first)
+
+
+def built(folder):
+    return folder.startswith(BUILD_OUTPUTS)
 
 
 @functools.cache
@@ -43,14 +47,14 @@ def file_names():
     """The names of the repository's files, build outputs and tool venvs left out."""
     names = set()
     for folder, subfolders, files in os.walk(ROOT):
-        subfolders[:] = [s for s in subfolders if s not in ("target", ".git") and not s.startswith(".venv")]
+        subfolders[:] = [s for s in subfolders if s != ".git" and not built(s)]
         names.update(files)
     return names
 
 
 def path_exists(doc, name):
     name = name.rstrip("/").removeprefix("./")
-    if any(name.startswith(g.rstrip("*")) or pathlib.PurePath(name).match(g) for g in GENERATED):
+    if built(name.split("/")[0]):
         return True
     if "/" not in name:
         # A bare file name, as in a table whose row names the folder: some file has it.
