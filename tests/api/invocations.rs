@@ -55,9 +55,11 @@ async fn recording_dynamodb() -> (String, Arc<Mutex<HashMap<String, Option<Strin
                     .unwrap_or_default();
                 record.lock().unwrap().insert(id, trace);
                 let body = "{}";
+                // One request per connection, and said so: a client that kept the connection
+                // would send its next call into a closed socket and retry it (two calls).
                 let answer = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\n\
-                     content-length: {}\r\n\r\n{body}",
+                     connection: close\r\ncontent-length: {}\r\n\r\n{body}",
                     body.len()
                 );
                 let _ = socket.write_all(answer.as_bytes()).await;
